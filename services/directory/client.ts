@@ -1,0 +1,78 @@
+import { credentials, Metadata, type CallOptions, type ChannelCredentials, type ClientUnaryCall, type ServiceError } from '@grpc/grpc-js';
+import { AdminServiceClient } from '#proto/admin.js';
+import { DirectoryServiceClient, type WatchEventsRequest } from '#proto/directory.js';
+import type { Event } from '#proto/event.js';
+
+/**
+ * A promise-based client for the directory contract, for Wizer services, the
+ * gateway, the admin CLI and tests. Every call carries the caller's actor and a
+ * deadline.
+ */
+
+type Callback<Res> = (error: ServiceError | null, response: Res) => void;
+
+/** Each unary method of a generated client, as `(request) => Promise<response>`. */
+export type Promised<C> = {
+  [K in keyof C as C[K] extends (r: any, m: Metadata, o: Partial<CallOptions>, cb: Callback<any>) => ClientUnaryCall
+    ? K
+    : never]: C[K] extends (request: infer Req, m: Metadata, o: Partial<CallOptions>, cb: Callback<infer Res>) => ClientUnaryCall
+    ? (request: Req, options?: { deadlineMs?: number }) => Promise<Res>
+    : never;
+};
+
+export interface ClientOptions {
+  /** Recorded in the provisioning log, e.g. "service:reporting". */
+  actor: string;
+  /** Per-call deadline; default 10 s. */
+  deadlineMs?: number;
+  credentials?: ChannelCredentials;
+  /** grpc-js channel options, e.g. a load-balancing config. */
+  channelOptions?: Record<string, unknown>;
+}
+
+function promisify<C extends object>(client: C, methods: Record<string, { responseStream: boolean }>, options: ClientOptions): Promised<C> {
+  const out: Record<string, unknown> = {};
+  for (const [name, definition] of Object.entries(methods)) {
+    if (definition.responseStream) continue;
+    const method = (client as Record<string, Function>)[name]!.bind(client);
+    out[name] = (request: unknown, call?: { deadlineMs?: number }) =>
+      new Promise((resolve, reject) => {
+        const metadata = new Metadata();
+        metadata.set('x-wizer-actor', options.actor);
+        const deadline = new Date(Date.now() + (call?.deadlineMs ?? options.deadlineMs ?? 10_000));
+        method(request, metadata, { deadline }, (error: ServiceError | null, response: unknown) =>
+          error ? reject(error) : resolve(response),
+        );
+      });
+  }
+  return out as Promised<C>;
+}
+
+export interface DirectoryClients {
+  directory: Promised<DirectoryServiceClient>;
+  admin: Promised<AdminServiceClient>;
+  /** Every event after `afterSequence`, then live ones, until `signal` aborts. */
+  watchEvents(request: WatchEventsRequest, signal?: AbortSignal): AsyncIterable<Event>;
+  close(): void;
+}
+
+export function connectDirectory(address: string, options: ClientOptions): DirectoryClients {
+  const creds = options.credentials ?? credentials.createInsecure();
+  const directory = new DirectoryServiceClient(address, creds, options.channelOptions);
+  // Share the channel between both services.
+  const admin = new AdminServiceClient(address, creds, { ...options.channelOptions, channelOverride: directory.getChannel() });
+  return {
+    directory: promisify(directory, DirectoryServiceClient.service, options),
+    admin: promisify(admin, AdminServiceClient.service, options),
+    watchEvents(request, signal) {
+      const metadata = new Metadata();
+      metadata.set('x-wizer-actor', options.actor);
+      const stream = directory.watchEvents(request, metadata);
+      signal?.addEventListener('abort', () => stream.cancel(), { once: true });
+      return stream as AsyncIterable<Event>;
+    },
+    close() {
+      directory.close();
+    },
+  };
+}

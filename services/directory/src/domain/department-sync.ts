@@ -1,0 +1,115 @@
+import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import {
+  deleteDepartmentRow,
+  findDepartmentRowByName,
+  findDepartmentRowByPk,
+  insertDepartment,
+} from '../store/departments.js';
+import { addMemberships, attributeDepartmentOf, hasMembers, removeMemberships } from '../store/memberships.js';
+import type { DbDepartmentRow } from '../store/rows.js';
+import type { CallContext } from './context.js';
+import { record } from './event-log.js';
+
+/**
+ * The attribute side of department membership (DESIGN §3): a user is an
+ * attribute member of exactly the department whose name, case-insensitively,
+ * is their enterprise `department` attribute. A department that exists only
+ * through attributes lives while at least one user's attribute names it.
+ */
+
+export interface UserRef {
+  pk: number;
+  id: string;
+  userName: string;
+}
+
+/** The department of that name, created as attribute-only when there is none. */
+export async function findOrCreateDepartment(
+  trx: Knex.Transaction,
+  ctx: CallContext,
+  name: string,
+  at: string,
+): Promise<DbDepartmentRow> {
+  const existing = await findDepartmentRowByName(trx, ctx.tenantId, name);
+  if (existing) return existing;
+  const row = await insertDepartment(trx, ctx.tenantId, randomUUID(), { name, pushed: false }, undefined, at);
+  await record(
+    trx,
+    ctx,
+    { kind: 'department.created', resourceType: 'department', resourceId: row.id, resourceName: name, after: { name, origin: 'attribute' } },
+    at,
+  );
+  return row;
+}
+
+/** Deletes a department that is not pushed and that no user's attribute names any more. */
+export async function dropIfUnnamed(
+  trx: Knex.Transaction,
+  ctx: CallContext,
+  department: DbDepartmentRow,
+  at: string,
+): Promise<boolean> {
+  if (department.pushed || (await hasMembers(trx, department.pk, 'attribute'))) return false;
+  await deleteDepartmentRow(trx, department.pk);
+  await record(
+    trx,
+    ctx,
+    {
+      kind: 'department.deleted',
+      resourceType: 'department',
+      resourceId: department.id,
+      resourceName: department.name,
+      reason: 'no user names it in their department attribute any more',
+      before: { name: department.name, origin: 'attribute' },
+    },
+    at,
+  );
+  return true;
+}
+
+async function membershipEvent(
+  trx: Knex.Transaction,
+  ctx: CallContext,
+  department: DbDepartmentRow,
+  change: 'added' | 'removed',
+  user: UserRef,
+  at: string,
+): Promise<void> {
+  await record(
+    trx,
+    ctx,
+    {
+      kind: 'department.members_changed',
+      resourceType: 'department',
+      resourceId: department.id,
+      resourceName: department.name,
+      after: { source: 'attribute', [change]: [user.id], userName: user.userName },
+    },
+    at,
+  );
+}
+
+/** Moves the user's attribute membership to the department their attribute now names. */
+export async function placeByAttribute(
+  trx: Knex.Transaction,
+  ctx: CallContext,
+  user: UserRef,
+  departmentName: string | undefined,
+  at: string,
+): Promise<void> {
+  const currentPk = await attributeDepartmentOf(trx, user.pk);
+  const current = currentPk === undefined ? undefined : await findDepartmentRowByPk(trx, currentPk);
+  const target = departmentName?.trim() || undefined;
+  if (current && target && current.name.toLowerCase() === target.toLowerCase()) return;
+  if (current) {
+    await removeMemberships(trx, current.pk, [user.pk], 'attribute');
+    await membershipEvent(trx, ctx, current, 'removed', user, at);
+    await dropIfUnnamed(trx, ctx, current, at);
+  }
+  if (target) {
+    const department = await findOrCreateDepartment(trx, ctx, target, at);
+    await addMemberships(trx, department.pk, [user.pk], 'attribute');
+    await membershipEvent(trx, ctx, department, 'added', user, at);
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * Domain errors: what went wrong, in the directory's terms. They know nothing of
+ * gRPC or HTTP; `rpc/errors.ts` is the one place that maps them to statuses.
+ */
+
+/** Machine-readable reasons for invalid arguments; the gateway maps them to SCIM `scimType`s. */
+export type InvalidReason =
+  | 'INVALID_FILTER'
+  | 'INVALID_VALUE'
+  | 'INVALID_PATH'
+  | 'INVALID_SYNTAX'
+  | 'MUTABILITY'
+  | 'TOO_MANY'
+  | 'TOO_LARGE'
+  | 'INVALID_CURSOR';
+
+export class NotFoundError extends Error {
+  override readonly name = 'NotFoundError';
+}
+
+export class ConflictError extends Error {
+  override readonly name = 'ConflictError';
+}
+
+export class InvalidArgumentError extends Error {
+  override readonly name = 'InvalidArgumentError';
+  constructor(
+    readonly reason: InvalidReason,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class VersionMismatchError extends Error {
+  override readonly name = 'VersionMismatchError';
+}
+
+export class PreconditionError extends Error {
+  override readonly name = 'PreconditionError';
+}
+
+export class UnauthenticatedError extends Error {
+  override readonly name = 'UnauthenticatedError';
+}
+
+/** A storage conflict or outage that a retry may resolve. */
+export class RetryableError extends Error {
+  override readonly name = 'RetryableError';
+  constructor(
+    message: string,
+    readonly kind: 'aborted' | 'unavailable',
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,83 @@
+import { appendEvent, eventsAfter, rowToEvent, searchEvents, type EventSearch } from '../store/events.js';
+import { read, writeTransaction } from '../store/transaction.js';
+import { now, type CallContext, type Deps } from './context.js';
+import { InvalidArgumentError } from './errors.js';
+import type { DirectoryEvent } from './types.js';
+
+export const MAX_EVENTS_PAGE = 1000;
+/** How long a watcher waits for a wake-up before it looks anyway (writes from other processes). */
+const POLL_MS = 1000;
+const BATCH = 500;
+
+export async function listEvents(
+  deps: Deps,
+  ctx: CallContext,
+  search: Omit<EventSearch, 'limit'> & { limit?: number },
+): Promise<{ events: DirectoryEvent[]; nextBeforeSequence: number }> {
+  const limit = search.limit ?? 100;
+  if (limit > MAX_EVENTS_PAGE) throw new InvalidArgumentError('TOO_MANY', `limit is at most ${MAX_EVENTS_PAGE}`);
+  const rows = await read(deps.db, (db) => searchEvents(db, ctx.tenantId, { ...search, limit }));
+  const events = rows.map(rowToEvent);
+  const last = events[events.length - 1];
+  return { events, nextBeforeSequence: events.length === limit && last ? last.sequence : 0 };
+}
+
+export interface Rejection {
+  operation: string;
+  reason: string;
+  httpStatus: number;
+  scimType: string;
+  resourceType: string;
+  resourceId: string;
+  resourceName: string;
+}
+
+/** Records a client request that was refused, so the log explains failures too. */
+export async function recordRejection(deps: Deps, ctx: CallContext, rejection: Rejection): Promise<DirectoryEvent> {
+  const row = await writeTransaction(deps.db, ctx.tenantId, (trx) =>
+    appendEvent(trx, {
+      tenantId: ctx.tenantId,
+      occurredAt: now(),
+      actor: ctx.actor,
+      kind: 'request.rejected',
+      resourceType: rejection.resourceType || 'request',
+      resourceId: rejection.resourceId.slice(0, 64),
+      resourceName: rejection.resourceName.slice(0, 512),
+      outcome: 'error',
+      reason: rejection.reason.slice(0, 2000),
+      after: {
+        operation: rejection.operation.slice(0, 200),
+        status: rejection.httpStatus,
+        ...(rejection.scimType && { scimType: rejection.scimType }),
+      },
+    }),
+  );
+  deps.feed.notify(ctx.tenantId);
+  return rowToEvent(row);
+}
+
+/**
+ * Every event of the tenant after `afterSequence`, oldest first, then live ones as
+ * they commit, until `signal` aborts. Reading by sequence from the table (rather
+ * than forwarding in-memory notifications) means nothing is skipped or repeated
+ * across reconnects: a client resumes from the last sequence it saw.
+ */
+export async function* watchEvents(
+  deps: Deps,
+  ctx: CallContext,
+  afterSequence: number,
+  signal: AbortSignal,
+): AsyncGenerator<DirectoryEvent> {
+  let last = afterSequence;
+  while (!signal.aborted) {
+    // Subscribe before reading, so a commit between the read and the wait still wakes us.
+    const wake = deps.feed.next(ctx.tenantId, POLL_MS, signal);
+    const rows = await read(deps.db, (db) => eventsAfter(db, ctx.tenantId, last, BATCH));
+    for (const row of rows) {
+      const event = rowToEvent(row);
+      last = event.sequence;
+      yield event;
+    }
+    if (rows.length < BATCH) await wake;
+  }
+}

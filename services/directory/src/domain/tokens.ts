@@ -1,0 +1,162 @@
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import {
+  allTenantRows,
+  disableTenantRow,
+  findTenantRow,
+  findTokenRowByHash,
+  insertTenant,
+  insertToken,
+  revokeTokenRow,
+  rowToTenant,
+  rowToToken,
+  tokenRowsOf,
+  touchTokenRow,
+} from '../store/tenants.js';
+import { read, writeTransaction } from '../store/transaction.js';
+import { now, type Deps } from './context.js';
+import { InvalidArgumentError, NotFoundError, PreconditionError, UnauthenticatedError } from './errors.js';
+import { record } from './event-log.js';
+import type { Tenant, TokenInfo } from './types.js';
+
+/**
+ * Token format: `wzr_scim_` + 43 base64url characters (256 random bits). The fixed
+ * prefix lets secret scanners recognise a leaked token; the directory stores
+ * only its SHA-256, which is safe for secrets of this entropy.
+ */
+export const TOKEN_PREFIX = 'wzr_scim_';
+const TOKEN_PATTERN = /^wzr_scim_[A-Za-z0-9_-]{43}$/;
+/** Live tokens a tenant may hold at once: two, to rotate without downtime. */
+export const MAX_LIVE_TOKENS = 2;
+/** `last_used_at` is written at most this often, so authentication stays a read. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+const ADMIN = (tenantId: string) => ({ tenantId, actor: 'admin' });
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+export async function createTenant(deps: Deps, name: string): Promise<Tenant> {
+  const trimmed = name.trim();
+  if (!trimmed || trimmed.length > 200) throw new InvalidArgumentError('INVALID_VALUE', 'a tenant needs a name of 1–200 characters');
+  const row = { id: randomUUID(), name: trimmed, created_at: now(), disabled_at: null };
+  await writeTransaction(deps.db, undefined, async (trx) => {
+    await insertTenant(trx, row);
+    await record(trx, ADMIN(row.id), { kind: 'tenant.created', resourceType: 'tenant', resourceId: row.id, resourceName: trimmed }, row.created_at);
+  });
+  return rowToTenant(row);
+}
+
+export async function listTenants(deps: Deps): Promise<Tenant[]> {
+  return read(deps.db, async (db) => (await allTenantRows(db)).map(rowToTenant));
+}
+
+export async function disableTenant(deps: Deps, tenantId: string): Promise<Tenant> {
+  return writeTransaction(deps.db, tenantId, async (trx) => {
+    const at = now();
+    await disableTenantRow(trx, tenantId, at);
+    await record(trx, ADMIN(tenantId), { kind: 'tenant.disabled', resourceType: 'tenant', resourceId: tenantId }, at);
+    return rowToTenant((await findTenantRow(trx, tenantId))!);
+  });
+}
+
+const isLive = (token: TokenInfo, at: Date) => !token.revokedAt && (!token.expiresAt || token.expiresAt > at);
+
+/** Issues a token; the plaintext is returned here only. */
+export async function issueToken(
+  deps: Deps,
+  tenantId: string,
+  description = '',
+  expiresAt?: Date,
+): Promise<{ token: string; info: TokenInfo }> {
+  if (expiresAt && expiresAt.getTime() <= Date.now()) {
+    throw new InvalidArgumentError('INVALID_VALUE', 'expires_at is in the past');
+  }
+  const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
+  const info = await writeTransaction(deps.db, tenantId, async (trx) => {
+    const at = now();
+    const live = (await tokenRowsOf(trx, tenantId)).map(rowToToken).filter((t) => isLive(t, new Date(at)));
+    if (live.length >= MAX_LIVE_TOKENS) {
+      throw new PreconditionError(`the tenant already has ${MAX_LIVE_TOKENS} live tokens; revoke one first`);
+    }
+    const row = {
+      id: randomUUID(),
+      tenant_id: tenantId,
+      prefix: token.slice(0, TOKEN_PREFIX.length + 6),
+      hash: hashToken(token),
+      description: description.slice(0, 200),
+      created_at: at,
+      last_used_at: null,
+      expires_at: expiresAt?.toISOString() ?? null,
+      revoked_at: null,
+    };
+    await insertToken(trx, row);
+    await record(trx, ADMIN(tenantId), { kind: 'token.issued', resourceType: 'token', resourceId: row.id, resourceName: row.prefix }, at);
+    return rowToToken(row);
+  });
+  return { token, info };
+}
+
+export async function listTokens(deps: Deps, tenantId: string): Promise<TokenInfo[]> {
+  return read(deps.db, async (db) => {
+    if (!(await findTenantRow(db, tenantId))) throw new NotFoundError('no such tenant');
+    return (await tokenRowsOf(db, tenantId)).map(rowToToken);
+  });
+}
+
+export async function revokeToken(deps: Deps, tenantId: string, tokenId: string): Promise<TokenInfo> {
+  return writeTransaction(deps.db, tenantId, async (trx) => {
+    const at = now();
+    const changed = await revokeTokenRow(trx, tenantId, tokenId, at);
+    const row = (await tokenRowsOf(trx, tenantId)).find((t) => t.id === tokenId);
+    if (!row) throw new NotFoundError(`no token with id ${tokenId}`);
+    if (changed) {
+      await record(trx, ADMIN(tenantId), { kind: 'token.revoked', resourceType: 'token', resourceId: tokenId, resourceName: row.prefix }, at);
+    }
+    return rowToToken(row);
+  });
+}
+
+/** Resolves a presented token to its tenant, or throws UnauthenticatedError. */
+export async function authenticateToken(
+  deps: Deps,
+  presented: string,
+): Promise<{ tenantId: string; tokenId: string; tenantName: string }> {
+  if (!TOKEN_PATTERN.test(presented)) throw new UnauthenticatedError('not a Wizer SCIM token');
+  const hash = hashToken(presented);
+  const found = await read(deps.db, async (db) => {
+    const token = await findTokenRowByHash(db, hash);
+    const tenant = token && (await findTenantRow(db, token.tenant_id));
+    return token && tenant ? { token, tenant } : undefined;
+  });
+  // The lookup is by hash, so its timing says nothing about the token; the compare
+  // below is constant-time all the same, as a second line of defence.
+  if (!found || !timingSafeEqual(Buffer.from(found.token.hash, 'hex'), Buffer.from(hash, 'hex'))) {
+    throw new UnauthenticatedError('unknown token');
+  }
+  const { token, tenant } = found;
+  const at = new Date();
+  const problem = token.revoked_at
+    ? 'the token was revoked'
+    : token.expires_at && new Date(token.expires_at) <= at
+      ? 'the token has expired'
+      : tenant.disabled_at
+        ? 'the tenant is disabled'
+        : undefined;
+  if (problem) {
+    await writeTransaction(deps.db, tenant.id, (trx) =>
+      record(
+        trx,
+        { tenantId: tenant.id, actor: `token:${token.id}` },
+        { kind: 'request.rejected', resourceType: 'token', resourceId: token.id, resourceName: token.prefix, outcome: 'error', reason: `authentication failed: ${problem}` },
+        at.toISOString(),
+      ),
+    );
+    deps.feed.notify(tenant.id);
+    throw new UnauthenticatedError(problem);
+  }
+  if (!token.last_used_at || at.getTime() - new Date(token.last_used_at).getTime() > TOUCH_INTERVAL_MS) {
+    await writeTransaction(deps.db, undefined, (trx) => touchTokenRow(trx, token.id, at.toISOString()));
+  }
+  return { tenantId: tenant.id, tokenId: token.id, tenantName: tenant.name };
+}

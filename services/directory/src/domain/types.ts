@@ -1,0 +1,173 @@
+/** The directory's own types: what the store keeps and the rules act on. No proto, no SCIM. */
+
+export interface Name {
+  formatted?: string;
+  familyName?: string;
+  givenName?: string;
+  middleName?: string;
+  honorificPrefix?: string;
+  honorificSuffix?: string;
+}
+
+export interface Email {
+  value: string;
+  type?: string;
+  primary: boolean;
+  display?: string;
+}
+
+export interface PhoneNumber {
+  value: string;
+  type?: string;
+  primary: boolean;
+  display?: string;
+}
+
+export interface Address {
+  formatted?: string;
+  streetAddress?: string;
+  locality?: string;
+  region?: string;
+  postalCode?: string;
+  country?: string;
+  type?: string;
+  primary: boolean;
+}
+
+export interface Manager {
+  value?: string;
+  displayName?: string;
+}
+
+export interface Enterprise {
+  employeeNumber?: string;
+  costCenter?: string;
+  organization?: string;
+  division?: string;
+  department?: string;
+  manager?: Manager;
+}
+
+export type JsonObject = { [key: string]: unknown };
+
+/** Every writable attribute of a user. */
+export interface UserProfile {
+  userName: string;
+  externalId?: string;
+  active: boolean;
+  name?: Name;
+  displayName?: string;
+  nickName?: string;
+  profileUrl?: string;
+  title?: string;
+  userType?: string;
+  preferredLanguage?: string;
+  locale?: string;
+  timezone?: string;
+  emails: Email[];
+  phoneNumbers: PhoneNumber[];
+  addresses: Address[];
+  enterprise?: Enterprise;
+  /** Attributes the directory does not model, kept verbatim. */
+  extra?: JsonObject;
+}
+
+export type MembershipSource = 'attribute' | 'pushed';
+
+export interface UserMembership {
+  departmentId: string;
+  departmentName: string;
+  source: MembershipSource;
+}
+
+export interface User extends UserProfile {
+  id: string;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+  memberships: UserMembership[];
+}
+
+export interface Department {
+  id: string;
+  name: string;
+  /** A client pushed it as a group; otherwise it exists only through users' attributes. */
+  pushed: boolean;
+  externalId?: string;
+  extra?: JsonObject;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface Member {
+  userId: string;
+  userName: string;
+  displayName?: string;
+  source: MembershipSource;
+}
+
+export interface Tenant {
+  id: string;
+  name: string;
+  disabled: boolean;
+  createdAt: Date;
+}
+
+export interface TokenInfo {
+  id: string;
+  tenantId: string;
+  prefix: string;
+  description: string;
+  createdAt: Date;
+  lastUsedAt?: Date;
+  expiresAt?: Date;
+  revokedAt?: Date;
+}
+
+export type EventOutcome = 'ok' | 'warning' | 'error';
+
+export interface DirectoryEvent {
+  sequence: number;
+  tenantId: string;
+  occurredAt: Date;
+  actor: string;
+  kind: string;
+  resourceType: string;
+  resourceId: string;
+  resourceName: string;
+  outcome: EventOutcome;
+  reason: string;
+  before?: JsonObject;
+  after?: JsonObject;
+}
+
+// ---- queries ----
+
+export type Operator = 'eq' | 'ne' | 'co' | 'sw' | 'ew' | 'gt' | 'ge' | 'lt' | 'le' | 'pr';
+
+export type FilterValue = string | boolean | number | Date | null;
+
+export type Filter =
+  | { and: Filter[] }
+  | { or: Filter[] }
+  | { not: Filter }
+  | { field: string; op: Operator; value: FilterValue }
+  | { anyEmail: Filter };
+
+export interface Query {
+  filter?: Filter;
+  orderBy?: string;
+  descending: boolean;
+  offset: number;
+  /** undefined: the default page size; 0: only the total. */
+  limit?: number;
+  cursor?: string;
+  skipTotal: boolean;
+}
+
+export interface Page<T> {
+  items: T[];
+  total?: number;
+  nextCursor?: string;
+}

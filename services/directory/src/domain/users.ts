@@ -1,0 +1,192 @@
+import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import { read, writeTransaction } from '../store/transaction.js';
+import {
+  deleteUserRow,
+  findUserRow,
+  findUserRowByRequestId,
+  insertUser,
+  membershipsOf,
+  queryUserRows,
+  replaceEmails,
+  rowToUser,
+  updateUserRow,
+} from '../store/users.js';
+import { findDepartmentRow, updateDepartmentRow } from '../store/departments.js';
+import { removeMemberships } from '../store/memberships.js';
+import type { DbUserRow } from '../store/rows.js';
+import { now, type CallContext, type Deps } from './context.js';
+import { placeByAttribute } from './department-sync.js';
+import { ConflictError, NotFoundError, VersionMismatchError } from './errors.js';
+import { record, userSummary } from './event-log.js';
+import { applyMask } from './field-mask.js';
+import type { Page, Query, User, UserProfile } from './types.js';
+import { checkProfile } from './validation.js';
+
+const TAKEN = 'a user with that userName already exists in this tenant';
+
+async function withMemberships(db: Knex | Knex.Transaction, row: DbUserRow): Promise<User> {
+  const memberships = await membershipsOf(db, [row.pk]);
+  return rowToUser(row, memberships.get(row.pk));
+}
+
+async function existingRow(trx: Knex.Transaction, ctx: CallContext, id: string, expectedVersion?: number) {
+  const row = await findUserRow(trx, ctx.tenantId, id);
+  if (!row) throw new NotFoundError(`no user with id ${id}`);
+  if (expectedVersion !== undefined && Number(row.version) !== expectedVersion) {
+    throw new VersionMismatchError(`the user is at version ${row.version}, not ${expectedVersion}`);
+  }
+  return row;
+}
+
+function uniqueUserName<T>(promise: Promise<T>): Promise<T> {
+  return promise.catch((error) => {
+    throw error instanceof ConflictError ? new ConflictError(TAKEN) : error;
+  });
+}
+
+/** Creates a user; a retry with the same request id returns the user the first call created. */
+export async function createUser(deps: Deps, ctx: CallContext, input: UserProfile, requestId?: string): Promise<User> {
+  const profile = checkProfile(input);
+  const user = await uniqueUserName(
+    writeTransaction(deps.db, ctx.tenantId, async (trx) => {
+      if (requestId) {
+        const earlier = await findUserRowByRequestId(trx, ctx.tenantId, requestId);
+        if (earlier) return withMemberships(trx, earlier);
+      }
+      const at = now();
+      const row = await insertUser(trx, ctx.tenantId, randomUUID(), profile, requestId, at);
+      await replaceEmails(trx, ctx.tenantId, row.pk, profile);
+      await record(
+        trx,
+        ctx,
+        { kind: 'user.created', resourceType: 'user', resourceId: row.id, resourceName: profile.userName, after: userSummary(profile) },
+        at,
+      );
+      await placeByAttribute(trx, ctx, { pk: row.pk, id: row.id, userName: profile.userName }, profile.enterprise?.department, at);
+      return withMemberships(trx, row);
+    }),
+  );
+  deps.feed.notify(ctx.tenantId);
+  return user;
+}
+
+export async function getUser(deps: Deps, ctx: CallContext, id: string): Promise<User> {
+  return read(deps.db, async (db) => {
+    const row = await findUserRow(db, ctx.tenantId, id);
+    if (!row) throw new NotFoundError(`no user with id ${id}`);
+    return withMemberships(db, row);
+  });
+}
+
+export async function listUsers(deps: Deps, ctx: CallContext, query: Query, withMembers = true): Promise<Page<User>> {
+  return read(deps.db, async (db) => {
+    const page = await queryUserRows(db, ctx.tenantId, query);
+    const memberships = withMembers ? await membershipsOf(db, page.items.map((r) => r.pk)) : new Map();
+    return { ...page, items: page.items.map((row) => rowToUser(row, memberships.get(row.pk))) };
+  });
+}
+
+function changeKind(before: UserProfile, after: UserProfile, fallback: string): string {
+  if (before.active && !after.active) return 'user.deactivated';
+  if (!before.active && after.active) return 'user.reactivated';
+  return fallback;
+}
+
+/** Writes a whole new profile over a stored user (PUT semantics). */
+async function writeProfile(
+  deps: Deps,
+  ctx: CallContext,
+  id: string,
+  expectedVersion: number | undefined,
+  kind: string,
+  next: (current: User) => UserProfile,
+): Promise<User> {
+  const user = await uniqueUserName(
+    writeTransaction(deps.db, ctx.tenantId, async (trx) => {
+      const row = await existingRow(trx, ctx, id, expectedVersion);
+      const current = rowToUser(row);
+      const profile = checkProfile(next(current));
+      const at = now();
+      const updated = await updateUserRow(trx, row.pk, profile, Number(row.version) + 1, at);
+      await replaceEmails(trx, ctx.tenantId, row.pk, profile);
+      await record(
+        trx,
+        ctx,
+        {
+          kind: changeKind(current, profile, kind),
+          resourceType: 'user',
+          resourceId: id,
+          resourceName: profile.userName,
+          before: userSummary(current),
+          after: userSummary({ ...profile, version: Number(updated.version) }),
+        },
+        at,
+      );
+      await placeByAttribute(trx, ctx, { pk: row.pk, id, userName: profile.userName }, profile.enterprise?.department, at);
+      return withMemberships(trx, updated);
+    }),
+  );
+  deps.feed.notify(ctx.tenantId);
+  return user;
+}
+
+/** Replaces every writable attribute of a user. */
+export function replaceUser(
+  deps: Deps,
+  ctx: CallContext,
+  id: string,
+  profile: UserProfile,
+  expectedVersion?: number,
+): Promise<User> {
+  return writeProfile(deps, ctx, id, expectedVersion, 'user.replaced', () => profile);
+}
+
+/** Sets the attributes named by the mask from `patch`; a named attribute absent from `patch` is cleared. */
+export function updateUser(
+  deps: Deps,
+  ctx: CallContext,
+  id: string,
+  patch: Partial<UserProfile>,
+  mask: readonly string[],
+  expectedVersion?: number,
+): Promise<User> {
+  return writeProfile(deps, ctx, id, expectedVersion, 'user.updated', (current) => applyMask(current, patch, mask));
+}
+
+/** Deletes a user, with every membership; departments left unnamed go too. */
+export async function deleteUser(deps: Deps, ctx: CallContext, id: string, expectedVersion?: number): Promise<void> {
+  await writeTransaction(deps.db, ctx.tenantId, async (trx) => {
+    const row = await existingRow(trx, ctx, id, expectedVersion);
+    const user = await withMemberships(trx, row);
+    const at = now();
+    await placeByAttribute(trx, ctx, { pk: row.pk, id, userName: user.userName }, undefined, at);
+    for (const membership of user.memberships.filter((m) => m.source === 'pushed')) {
+      const department = await findDepartmentRow(trx, ctx.tenantId, membership.departmentId);
+      if (!department) continue;
+      await removeMemberships(trx, department.pk, [row.pk], 'pushed');
+      await updateDepartmentRow(trx, department, {}, at);
+      await record(
+        trx,
+        ctx,
+        {
+          kind: 'department.members_changed',
+          resourceType: 'department',
+          resourceId: department.id,
+          resourceName: department.name,
+          reason: 'the user was deleted',
+          after: { source: 'pushed', removed: [id] },
+        },
+        at,
+      );
+    }
+    await deleteUserRow(trx, row.pk);
+    await record(
+      trx,
+      ctx,
+      { kind: 'user.deleted', resourceType: 'user', resourceId: id, resourceName: user.userName, before: userSummary(user) },
+      at,
+    );
+  });
+  deps.feed.notify(ctx.tenantId);
+}

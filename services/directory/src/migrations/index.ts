@@ -1,0 +1,16 @@
+import type { Knex } from 'knex';
+import * as initial from './20261129000000_initial.js';
+
+interface Migration {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+/** Every migration, oldest first. Listed here rather than read from disk so they work under any loader. */
+const migrations: ReadonlyArray<readonly [string, Migration]> = [['20261129000000_initial', initial]];
+
+export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {
+  getMigrations: async () => [...migrations],
+  getMigrationName: ([name]) => name,
+  getMigration: async ([, migration]) => migration,
+};

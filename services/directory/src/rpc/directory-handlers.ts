@@ -1,0 +1,166 @@
+import type { ServerWritableStream } from '@grpc/grpc-js';
+import type { DirectoryServiceServer } from '#proto/directory.js';
+import type { Event } from '#proto/event.js';
+import type { WatchEventsRequest } from '#proto/directory.js';
+import type { Deps } from '../domain/context.js';
+import * as departments from '../domain/departments.js';
+import { InvalidArgumentError } from '../domain/errors.js';
+import * as log from '../domain/provisioning-log.js';
+import * as users from '../domain/users.js';
+import { toStatus, type Logger } from './errors.js';
+import { contextOf, unary } from './handle.js';
+import {
+  departmentToProto,
+  eventToProto,
+  memberToProto,
+  profileFromProto,
+  queryFromProto,
+  sourceFromProto,
+  userToProto,
+} from './mappers.js';
+
+/** DirectoryService: proto in → domain → proto out. No SQL and no rules here. */
+export function directoryHandlers(deps: Deps, logger: Logger): DirectoryServiceServer {
+  return {
+    createUser: unary(logger, async (req, call) =>
+      userToProto(await users.createUser(deps, contextOf(call, req.tenantId), profileFromProto(req.user), req.requestId)),
+    ),
+
+    getUser: unary(logger, async (req, call) => userToProto(await users.getUser(deps, contextOf(call, req.tenantId), req.id))),
+
+    listUsers: unary(logger, async (req, call) => {
+      const page = await users.listUsers(deps, contextOf(call, req.tenantId), queryFromProto(req.query), !req.withoutMemberships);
+      return { users: page.items.map(userToProto), total: page.total, nextCursor: page.nextCursor ?? '' };
+    }),
+
+    replaceUser: unary(logger, async (req, call) => {
+      if (!req.user?.id) throw new InvalidArgumentError('INVALID_VALUE', 'user.id is required');
+      const profile = profileFromProto(req.user);
+      return userToProto(await users.replaceUser(deps, contextOf(call, req.tenantId), req.user.id, profile, req.expectedVersion));
+    }),
+
+    updateUser: unary(logger, async (req, call) => {
+      const mask = req.updateMask ?? [];
+      if (mask.length === 0) throw new InvalidArgumentError('INVALID_PATH', 'update_mask names no field');
+      // The patch may be partial (no userName): validation happens on the merged result.
+      const patch = profileFromProto({ ...req.user!, userName: req.user?.userName ?? '' } as never);
+      const user = await users.updateUser(deps, contextOf(call, req.tenantId), req.id, patch, mask, req.expectedVersion);
+      return userToProto(user);
+    }),
+
+    deleteUser: unary(logger, async (req, call) => {
+      await users.deleteUser(deps, contextOf(call, req.tenantId), req.id, req.expectedVersion);
+      return {};
+    }),
+
+    pushDepartment: unary(logger, async (req, call) => {
+      const result = await departments.pushDepartment(deps, contextOf(call, req.tenantId), {
+        name: req.name,
+        externalId: req.externalId || undefined,
+        extra: req.extra,
+        memberIds: req.memberUserIds,
+        requestId: req.requestId || undefined,
+      });
+      return { department: departmentToProto(result.department), adopted: result.adopted, skippedUserIds: result.skipped };
+    }),
+
+    getDepartment: unary(logger, async (req, call) =>
+      departmentToProto(await departments.getDepartment(deps, contextOf(call, req.tenantId), req.id)),
+    ),
+
+    listDepartments: unary(logger, async (req, call) => {
+      const page = await departments.listDepartments(deps, contextOf(call, req.tenantId), queryFromProto(req.query));
+      return { departments: page.items.map(departmentToProto), total: page.total, nextCursor: page.nextCursor ?? '' };
+    }),
+
+    updateDepartment: unary(logger, async (req, call) => {
+      const mask = req.updateMask ?? [];
+      if (mask.length === 0) throw new InvalidArgumentError('INVALID_PATH', 'update_mask names no field');
+      const changes = {
+        name: req.department?.name,
+        externalId: req.department?.externalId || undefined,
+        extra: req.department?.extra,
+      };
+      const department = await departments.updateDepartment(deps, contextOf(call, req.tenantId), req.id, changes, mask, req.expectedVersion);
+      return departmentToProto(department);
+    }),
+
+    deleteDepartmentPush: unary(logger, async (req, call) => {
+      const { remains } = await departments.deleteDepartmentPush(deps, contextOf(call, req.tenantId), req.id);
+      return { departmentRemains: remains };
+    }),
+
+    changePushedMembers: unary(logger, async (req, call) => {
+      const result = await departments.changePushedMembers(
+        deps,
+        contextOf(call, req.tenantId),
+        req.departmentId,
+        { replace: req.replace?.userIds, add: req.addUserIds, remove: req.removeUserIds },
+        req.expectedVersion,
+      );
+      return {
+        department: departmentToProto(result.department),
+        added: result.added,
+        removed: result.removed,
+        skippedUserIds: result.skipped,
+      };
+    }),
+
+    listMembers: unary(logger, async (req, call) => {
+      const page = await departments.listMembers(
+        deps,
+        contextOf(call, req.tenantId),
+        req.departmentId,
+        sourceFromProto(req.source),
+        req.limit,
+        req.cursor || undefined,
+      );
+      return { members: page.members.map(memberToProto), total: page.total, nextCursor: page.nextCursor ?? '' };
+    }),
+
+    listEvents: unary(logger, async (req, call) => {
+      const page = await log.listEvents(deps, contextOf(call, req.tenantId), {
+        resourceId: req.resourceId || undefined,
+        resourceName: req.resourceName || undefined,
+        kinds: req.kinds,
+        problemsOnly: req.problemsOnly,
+        since: req.since,
+        until: req.until,
+        beforeSequence: req.beforeSequence || undefined,
+        limit: req.limit,
+      });
+      return { events: page.events.map(eventToProto), nextBeforeSequence: page.nextBeforeSequence };
+    }),
+
+    recordRejection: unary(logger, async (req, call) =>
+      eventToProto(await log.recordRejection(deps, contextOf(call, req.tenantId), req)),
+    ),
+
+    watchEvents: (call: ServerWritableStream<WatchEventsRequest, Event>) => {
+      const abort = new AbortController();
+      call.on('cancelled', () => abort.abort());
+      call.on('close', () => abort.abort());
+      if (deps.feed.closed.aborted) abort.abort();
+      else deps.feed.closed.addEventListener('abort', () => abort.abort(), { once: true });
+      void (async () => {
+        try {
+          const ctx = contextOf(call, call.request.tenantId);
+          for await (const event of log.watchEvents(deps, ctx, call.request.afterSequence, abort.signal)) {
+            // Respect back-pressure: a slow reader must not make us buffer the whole log.
+            if (!call.write(eventToProto(event))) {
+              await new Promise<void>((resolve) => {
+                call.once('drain', resolve);
+                abort.signal.addEventListener('abort', () => resolve(), { once: true });
+              });
+            }
+          }
+          call.end();
+        } catch (error) {
+          if (!abort.signal.aborted) call.destroy(Object.assign(new Error(), toStatus(error, logger)));
+          else call.end();
+        }
+      })();
+    },
+  };
+}
+

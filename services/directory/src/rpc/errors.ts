@@ -1,0 +1,40 @@
+import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import {
+  ConflictError,
+  InvalidArgumentError,
+  NotFoundError,
+  PreconditionError,
+  RetryableError,
+  UnauthenticatedError,
+  VersionMismatchError,
+} from '../domain/errors.js';
+
+/** The trailer that carries the machine-readable reason of an INVALID_ARGUMENT. */
+export const REASON_TRAILER = 'x-wizer-reason';
+
+export type Logger = { error(obj: object, msg: string): void };
+
+function statusError(code: status, details: string, reason?: string): Partial<ServiceError> {
+  const metadata = new Metadata();
+  if (reason) metadata.set(REASON_TRAILER, reason);
+  return { code, details, metadata };
+}
+
+/**
+ * The one door from thrown errors to gRPC statuses. Domain errors carry deliberate
+ * messages; anything else is logged here with its stack and answered with a fixed
+ * message, so no SQL, stack or file path ever reaches a caller.
+ */
+export function toStatus(error: unknown, logger: Logger): Partial<ServiceError> {
+  if (error instanceof NotFoundError) return statusError(status.NOT_FOUND, error.message);
+  if (error instanceof ConflictError) return statusError(status.ALREADY_EXISTS, error.message, 'UNIQUENESS');
+  if (error instanceof InvalidArgumentError) return statusError(status.INVALID_ARGUMENT, error.message, error.reason);
+  if (error instanceof VersionMismatchError) return statusError(status.FAILED_PRECONDITION, error.message, 'VERSION_MISMATCH');
+  if (error instanceof PreconditionError) return statusError(status.FAILED_PRECONDITION, error.message);
+  if (error instanceof UnauthenticatedError) return statusError(status.UNAUTHENTICATED, error.message);
+  if (error instanceof RetryableError) {
+    return statusError(error.kind === 'aborted' ? status.ABORTED : status.UNAVAILABLE, error.message);
+  }
+  logger.error({ err: error }, 'unexpected error in a directory call');
+  return statusError(status.INTERNAL, 'internal error');
+}

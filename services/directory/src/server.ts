@@ -1,0 +1,31 @@
+import { Server } from '@grpc/grpc-js';
+import { HealthImplementation } from 'grpc-health-check';
+import { AdminServiceService } from '#proto/admin.js';
+import { DirectoryServiceService } from '#proto/directory.js';
+import type { Deps } from './domain/context.js';
+import { adminHandlers } from './rpc/admin-handlers.js';
+import { directoryHandlers } from './rpc/directory-handlers.js';
+import type { Logger } from './rpc/errors.js';
+
+export interface DirectoryServer {
+  readonly server: Server;
+  readonly health: HealthImplementation;
+}
+
+/** Builds the gRPC server with every service and grpc.health.v1. It does not bind. */
+export function buildServer(deps: Deps, logger: Logger): DirectoryServer {
+  const server = new Server({
+    // Watch streams are long-lived; keepalives find dead peers behind NATs and proxies.
+    'grpc.keepalive_time_ms': 60_000,
+    'grpc.max_receive_message_length': 16 * 1024 * 1024,
+  });
+  server.addService(DirectoryServiceService, directoryHandlers(deps, logger));
+  server.addService(AdminServiceService, adminHandlers(deps, logger));
+  const health = new HealthImplementation({
+    '': 'SERVING',
+    'wizer.directory.v1.DirectoryService': 'SERVING',
+    'wizer.directory.v1.AdminService': 'SERVING',
+  });
+  health.addToServer(server);
+  return { server, health };
+}

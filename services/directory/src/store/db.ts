@@ -1,0 +1,65 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import knexFactory, { type Knex } from 'knex';
+import { postgres, sqlite, type Dialect } from './dialect.js';
+import { SqliteClient } from './sqlite-client.js';
+import { migrationSource } from '../migrations/index.js';
+
+/** An open store: the knex instance and the dialect it speaks. */
+export interface Database {
+  readonly knex: Knex;
+  readonly dialect: Dialect;
+  close(): Promise<void>;
+}
+
+/** Parses `sqlite:<path>` (or `sqlite::memory:`) and `postgres://…` URLs. */
+export function knexConfigFor(url: string): { config: Knex.Config; dialect: Dialect } {
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    return {
+      dialect: postgres,
+      config: { client: 'pg', connection: url, pool: { min: 0, max: 10 } },
+    };
+  }
+  if (url.startsWith('sqlite:')) {
+    const filename = url.slice('sqlite:'.length);
+    if (filename !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(filename)), { recursive: true });
+    return {
+      dialect: sqlite,
+      config: {
+        client: SqliteClient as unknown as typeof Knex.Client,
+        connection: { filename },
+        useNullAsDefault: true,
+        // better-sqlite3 is synchronous: one connection serves the process, and
+        // knex's pool queues callers while a transaction holds it.
+        pool: {
+          min: 1,
+          max: 1,
+          afterCreate(conn: any, done: (err: Error | null, conn: unknown) => void) {
+            try {
+              conn.pragma('journal_mode = WAL');
+              // NORMAL in WAL mode loses nothing on a process crash (kill -9); only an OS crash
+              // can roll back the last commits.
+              conn.pragma('synchronous = NORMAL');
+              conn.pragma('foreign_keys = ON');
+              conn.pragma('busy_timeout = 5000');
+              // LIKE is case-sensitive, as in PostgreSQL; case-insensitive matches lower() both sides.
+              conn.pragma('case_sensitive_like = ON');
+              done(null, conn);
+            } catch (error) {
+              done(error as Error, conn);
+            }
+          },
+        },
+      },
+    };
+  }
+  throw new Error(`unsupported database URL (expected sqlite:<path> or postgres://…): ${url.split(':')[0]}:…`);
+}
+
+/** Opens the store and applies every pending migration. */
+export async function openDatabase(url: string): Promise<Database> {
+  const { config, dialect } = knexConfigFor(url);
+  const knex = knexFactory(config);
+  await knex.migrate.latest({ migrationSource });
+  return { knex, dialect, close: () => knex.destroy() };
+}

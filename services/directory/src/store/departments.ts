@@ -1,0 +1,119 @@
+import type { Knex } from 'knex';
+import type { Department, JsonObject, Page, Query } from '../domain/types.js';
+import { departmentCatalog } from './catalogs.js';
+import { applyPlan, compileFilter, finishPage, planQuery } from './query-sql.js';
+import type { DbDepartmentRow } from './rows.js';
+
+type Db = Knex | Knex.Transaction;
+
+export function rowToDepartment(row: DbDepartmentRow): Department {
+  return {
+    id: row.id,
+    name: row.name,
+    pushed: Boolean(row.pushed),
+    externalId: row.external_id || undefined,
+    extra: row.extra ? (JSON.parse(row.extra) as JsonObject) : undefined,
+    version: Number(row.version),
+    createdAt: new Date(row.created_at),
+    updatedAt: new Date(row.updated_at),
+  };
+}
+
+export interface DepartmentFields {
+  name: string;
+  pushed: boolean;
+  externalId?: string;
+  extra?: JsonObject;
+}
+
+function columns(fields: Partial<DepartmentFields>) {
+  return {
+    ...(fields.name !== undefined && { name: fields.name, name_norm: fields.name.toLowerCase() }),
+    ...(fields.pushed !== undefined && { pushed: fields.pushed }),
+    ...('externalId' in fields && { external_id: fields.externalId ?? '' }),
+    ...('extra' in fields && { extra: fields.extra ? JSON.stringify(fields.extra) : null }),
+  };
+}
+
+export async function insertDepartment(
+  db: Db,
+  tenantId: string,
+  id: string,
+  fields: DepartmentFields,
+  requestId: string | undefined,
+  now: string,
+): Promise<DbDepartmentRow> {
+  const [row] = await db('departments')
+    .insert({
+      id,
+      tenant_id: tenantId,
+      request_id: requestId || null,
+      ...columns(fields),
+      version: 1,
+      created_at: now,
+      updated_at: now,
+    })
+    .returning('*');
+  return row as DbDepartmentRow;
+}
+
+/** Writes the given fields and bumps the version. */
+export async function updateDepartmentRow(
+  db: Db,
+  row: DbDepartmentRow,
+  fields: Partial<DepartmentFields>,
+  now: string,
+): Promise<DbDepartmentRow> {
+  const [updated] = await db('departments')
+    .where({ pk: row.pk })
+    .update({ ...columns(fields), version: Number(row.version) + 1, updated_at: now })
+    .returning('*');
+  return updated as DbDepartmentRow;
+}
+
+export async function deleteDepartmentRow(db: Db, pk: number): Promise<void> {
+  await db('departments').where({ pk }).delete();
+}
+
+export async function findDepartmentRow(db: Db, tenantId: string, id: string): Promise<DbDepartmentRow | undefined> {
+  return db('departments').where({ tenant_id: tenantId, id }).first();
+}
+
+export async function findDepartmentRowByName(
+  db: Db,
+  tenantId: string,
+  name: string,
+): Promise<DbDepartmentRow | undefined> {
+  return db('departments').where({ tenant_id: tenantId, name_norm: name.toLowerCase() }).first();
+}
+
+export async function findDepartmentRowByRequestId(
+  db: Db,
+  tenantId: string,
+  requestId: string,
+): Promise<DbDepartmentRow | undefined> {
+  return db('departments').where({ tenant_id: tenantId, request_id: requestId }).first();
+}
+
+export async function queryDepartmentRows(db: Db, tenantId: string, query: Query): Promise<Page<DbDepartmentRow>> {
+  const plan = planQuery(departmentCatalog, query, 'departments.pk');
+  const where = (builder: Knex.QueryBuilder) => {
+    builder.where('departments.tenant_id', tenantId);
+    if (query.filter) {
+      const { sql, bindings } = compileFilter(departmentCatalog, tenantId, query.filter);
+      builder.whereRaw(`(${sql})`, bindings);
+    }
+    return builder;
+  };
+  const total = query.skipTotal
+    ? undefined
+    : Number(((await where(db('departments')).count({ n: '*' }).first()) as { n: number | string }).n);
+  if (plan.limit === 0) return { items: [], total };
+  const rows = await applyPlan(where(db('departments')).select('departments.*'), plan, 'departments.pk');
+  const page = finishPage(rows as (DbDepartmentRow & { _sort_key: unknown })[], plan);
+  return { items: page.rows, total, nextCursor: page.nextCursor };
+}
+
+export async function findDepartmentRowByPk(db: Db, pk: number): Promise<DbDepartmentRow | undefined> {
+  return db('departments').where({ pk }).first();
+}

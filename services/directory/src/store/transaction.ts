@@ -1,0 +1,74 @@
+import type { Knex } from 'knex';
+import {
+  ConflictError,
+  InvalidArgumentError,
+  NotFoundError,
+  PreconditionError,
+  RetryableError,
+  UnauthenticatedError,
+  VersionMismatchError,
+} from '../domain/errors.js';
+import type { Database } from './db.js';
+
+const DOMAIN_ERRORS = [
+  ConflictError,
+  InvalidArgumentError,
+  NotFoundError,
+  PreconditionError,
+  RetryableError,
+  UnauthenticatedError,
+  VersionMismatchError,
+];
+
+const ATTEMPTS = 3;
+
+/**
+ * Turns a driver error into a domain error by its code, so that nothing above the
+ * store sees SQL. Unknown errors pass through unchanged (they become INTERNAL).
+ */
+export function translateStoreError(database: Database, error: unknown): unknown {
+  if (DOMAIN_ERRORS.some((type) => error instanceof type)) return error;
+  const { dialect } = database;
+  if (dialect.isUniqueViolation(error)) return new ConflictError('a resource with that name or id already exists');
+  if (dialect.isRetryable(error)) return new RetryableError('the store is busy; retry', 'aborted');
+  if (dialect.isUnavailable(error)) return new RetryableError('the store is unavailable; retry', 'unavailable');
+  return error;
+}
+
+/**
+ * Runs `work` in one write transaction (BEGIN IMMEDIATE on SQLite; on PostgreSQL
+ * after locking the tenant's row), retrying the whole of it when the database
+ * reports a lost race. `work` may run more than once: it must not have effects
+ * outside the transaction.
+ */
+export async function writeTransaction<T>(
+  database: Database,
+  tenantId: string | undefined,
+  work: (trx: Knex.Transaction) => Promise<T>,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await database.knex.transaction(async (trx) => {
+        if (tenantId !== undefined) {
+          await database.dialect.lockTenant(trx, tenantId);
+          const tenant = await trx('tenants').where({ id: tenantId }).first('id');
+          if (!tenant) throw new NotFoundError('no such tenant');
+        }
+        return work(trx);
+      });
+    } catch (error) {
+      const translated = translateStoreError(database, error);
+      if (translated instanceof RetryableError && translated.kind === 'aborted' && attempt < ATTEMPTS) continue;
+      throw translated;
+    }
+  }
+}
+
+/** Runs a read, translating driver errors like a write. */
+export async function read<T>(database: Database, work: (db: Knex) => Promise<T>): Promise<T> {
+  try {
+    return await work(database.knex);
+  } catch (error) {
+    throw translateStoreError(database, error);
+  }
+}
