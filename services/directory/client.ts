@@ -1,4 +1,11 @@
-import { credentials, Metadata, type CallOptions, type ChannelCredentials, type ClientUnaryCall, type ServiceError } from '@grpc/grpc-js';
+import {
+  credentials,
+  Metadata,
+  type CallOptions,
+  type ChannelCredentials,
+  type ClientUnaryCall,
+  type ServiceError,
+} from '@grpc/grpc-js';
 import { AdminServiceClient } from '#proto/admin.js';
 import { DirectoryServiceClient, type WatchEventsRequest } from '#proto/directory.js';
 import type { Event } from '#proto/event.js';
@@ -13,9 +20,21 @@ type Callback<Res> = (error: ServiceError | null, response: Res) => void;
 
 /** Each unary method of a generated client, as `(request) => Promise<response>`. */
 export type Promised<C> = {
-  [K in keyof C as C[K] extends (r: any, m: Metadata, o: Partial<CallOptions>, cb: Callback<any>) => ClientUnaryCall
-    ? K
-    : never]: C[K] extends (request: infer Req, m: Metadata, o: Partial<CallOptions>, cb: Callback<infer Res>) => ClientUnaryCall
+  [
+    K in keyof C as C[K] extends (
+      r: any,
+      m: Metadata,
+      o: Partial<CallOptions>,
+      cb: Callback<any>,
+    ) => ClientUnaryCall
+      ? K
+      : never
+  ]: C[K] extends (
+    request: infer Req,
+    m: Metadata,
+    o: Partial<CallOptions>,
+    cb: Callback<infer Res>,
+  ) => ClientUnaryCall
     ? (request: Req, options?: { deadlineMs?: number }) => Promise<Res>
     : never;
 };
@@ -30,11 +49,15 @@ export interface ClientOptions {
   channelOptions?: Record<string, unknown>;
 }
 
-function promisify<C extends object>(client: C, methods: Record<string, { responseStream: boolean }>, options: ClientOptions): Promised<C> {
+function promisify<C extends object>(
+  client: C,
+  methods: Record<string, { responseStream: boolean }>,
+  options: ClientOptions,
+): Promised<C> {
   const out: Record<string, unknown> = {};
   for (const [name, definition] of Object.entries(methods)) {
     if (definition.responseStream) continue;
-    const method = (client as Record<string, Function>)[name]!.bind(client);
+    const method = (client as unknown as Record<string, (...args: unknown[]) => unknown>)[name]!.bind(client);
     out[name] = (request: unknown, call?: { deadlineMs?: number }) =>
       new Promise((resolve, reject) => {
         const metadata = new Metadata();
@@ -60,7 +83,10 @@ export function connectDirectory(address: string, options: ClientOptions): Direc
   const creds = options.credentials ?? credentials.createInsecure();
   const directory = new DirectoryServiceClient(address, creds, options.channelOptions);
   // Share the channel between both services.
-  const admin = new AdminServiceClient(address, creds, { ...options.channelOptions, channelOverride: directory.getChannel() });
+  const admin = new AdminServiceClient(address, creds, {
+    ...options.channelOptions,
+    channelOverride: directory.getChannel(),
+  });
   return {
     directory: promisify(directory, DirectoryServiceClient.service, options),
     admin: promisify(admin, AdminServiceClient.service, options),

@@ -1,7 +1,13 @@
 import fs from 'node:fs';
 import anyTest, { type TestFn } from 'ava';
 import { status } from '@grpc/grpc-js';
-import { grpcError, newTenant, startDirectory, userInput, type DirectoryFixture } from '../helpers/directory.js';
+import {
+  grpcError,
+  newTenant,
+  startDirectory,
+  userInput,
+  type DirectoryFixture,
+} from '../helpers/directory.js';
 
 const test = anyTest as TestFn<DirectoryFixture>;
 
@@ -39,10 +45,16 @@ test('userName is unique case-insensitively within a tenant, but not across tena
   const a = await newTenant(t.context.clients, 'A');
   const b = await newTenant(t.context.clients, 'B');
   await directory.createUser({ tenantId: a, requestId: '', user: userInput('grace@example.com') });
-  const err = await grpcError(directory.createUser({ tenantId: a, requestId: '', user: userInput('GRACE@example.COM') }));
+  const err = await grpcError(
+    directory.createUser({ tenantId: a, requestId: '', user: userInput('GRACE@example.COM') }),
+  );
   t.is(err.code, status.ALREADY_EXISTS);
   t.notRegex(err.details, /sqlite|constraint|insert/i);
-  const other = await directory.createUser({ tenantId: b, requestId: '', user: userInput('GRACE@example.COM') });
+  const other = await directory.createUser({
+    tenantId: b,
+    requestId: '',
+    user: userInput('GRACE@example.COM'),
+  });
   t.is(other.userName, 'GRACE@example.COM');
 });
 
@@ -56,7 +68,9 @@ test('50 concurrent creates of one userName in mixed case: exactly one succeeds'
     names.map((userName) => directory.createUser({ tenantId, requestId: '', user: userInput(userName) })),
   );
   t.is(results.filter((r) => r.status === 'fulfilled').length, 1);
-  const codes = results.flatMap((r) => (r.status === 'rejected' ? [(r.reason as { code: number }).code] : []));
+  const codes = results.flatMap((r) =>
+    r.status === 'rejected' ? [(r.reason as { code: number }).code] : [],
+  );
   t.deepEqual([...new Set(codes)], [status.ALREADY_EXISTS]);
   const page = await directory.listUsers({ tenantId, query: undefined, withoutMemberships: false });
   t.is(page.total, 1);
@@ -85,7 +99,9 @@ test('replace bumps the version and honours expected_version', async (t) => {
   t.is(replaced.version, 2);
   t.is(replaced.displayName, 'Vee');
   t.false(replaced.active);
-  const stale = await grpcError(directory.replaceUser({ tenantId, user: { ...user, displayName: 'X' }, expectedVersion: 1 }));
+  const stale = await grpcError(
+    directory.replaceUser({ tenantId, user: { ...user, displayName: 'X' }, expectedVersion: 1 }),
+  );
   t.is(stale.code, status.FAILED_PRECONDITION);
   t.is((await directory.getUser({ tenantId, id: user.id })).displayName, 'Vee');
 });
@@ -96,7 +112,11 @@ test('update sets exactly the masked fields; deactivation keeps the user readabl
   const user = await directory.createUser({
     tenantId,
     requestId: '',
-    user: userInput('u@example.com', { displayName: 'U', title: 'Engineer', name: { givenName: 'Una', familyName: 'Ulm' } }),
+    user: userInput('u@example.com', {
+      displayName: 'U',
+      title: 'Engineer',
+      name: { givenName: 'Una', familyName: 'Ulm' },
+    }),
   });
   const deactivated = await directory.updateUser({
     tenantId,
@@ -121,14 +141,46 @@ test('update sets exactly the masked fields; deactivation keeps the user readabl
   const found = await directory.listUsers({
     tenantId,
     withoutMemberships: true,
-    query: { filter: { node: { $case: 'compare', value: { field: 'user_name', op: 1, value: { kind: { $case: 'stringValue', value: 'U@EXAMPLE.COM' } } } } }, orderBy: '', descending: false, offset: 0, limit: undefined, cursor: '', skipTotal: false },
+    query: {
+      filter: {
+        node: {
+          $case: 'compare',
+          value: {
+            field: 'user_name',
+            op: 1,
+            value: { kind: { $case: 'stringValue', value: 'U@EXAMPLE.COM' } },
+          },
+        },
+      },
+      orderBy: '',
+      descending: false,
+      offset: 0,
+      limit: undefined,
+      cursor: '',
+      skipTotal: false,
+    },
   });
-  t.deepEqual(found.users.map((u) => u.id), [user.id]);
-  const reactivated = await directory.updateUser({ tenantId, id: user.id, user: userInput('', { active: true }), updateMask: ['active'], expectedVersion: undefined });
+  t.deepEqual(
+    found.users.map((u) => u.id),
+    [user.id],
+  );
+  const reactivated = await directory.updateUser({
+    tenantId,
+    id: user.id,
+    user: userInput('', { active: true }),
+    updateMask: ['active'],
+    expectedVersion: undefined,
+  });
   t.is(reactivated.id, user.id);
   t.true(reactivated.active);
   const badPath = await grpcError(
-    directory.updateUser({ tenantId, id: user.id, user: userInput(''), updateMask: ['__proto__'], expectedVersion: undefined }),
+    directory.updateUser({
+      tenantId,
+      id: user.id,
+      user: userInput(''),
+      updateMask: ['__proto__'],
+      expectedVersion: undefined,
+    }),
   );
   t.is(badPath.code, status.INVALID_ARGUMENT);
   t.is(badPath.reason, 'INVALID_PATH');
@@ -142,13 +194,21 @@ test('unmodelled attributes are kept verbatim; a password is never stored', asyn
     ims: [{ value: 'ada', type: 'xmpp' }],
     password: 'Sup3r-Secret-Pa55',
   };
-  const user = await directory.createUser({ tenantId, requestId: '', user: userInput('x@example.com', { extra }) });
+  const user = await directory.createUser({
+    tenantId,
+    requestId: '',
+    user: userInput('x@example.com', { extra }),
+  });
   t.deepEqual(user.extra, {
     'urn:example:params:scim:schemas:extension:custom:2.0:User': { badge: 'B-17', floors: [3, 4] },
     ims: [{ value: 'ada', type: 'xmpp' }],
   });
   const tooBig = await grpcError(
-    directory.createUser({ tenantId, requestId: '', user: userInput('big@example.com', { extra: { blob: 'x'.repeat(70_000) } }) }),
+    directory.createUser({
+      tenantId,
+      requestId: '',
+      user: userInput('big@example.com', { extra: { blob: 'x'.repeat(70_000) } }),
+    }),
   );
   t.is(tooBig.code, status.INVALID_ARGUMENT);
   t.is(tooBig.reason, 'TOO_LARGE');
@@ -165,7 +225,10 @@ test('delete removes the user: then NOT_FOUND, and the id is never reused', asyn
   const user = await directory.createUser({ tenantId, requestId: '', user: userInput('gone@example.com') });
   await directory.deleteUser({ tenantId, id: user.id, expectedVersion: undefined });
   t.is((await grpcError(directory.getUser({ tenantId, id: user.id }))).code, status.NOT_FOUND);
-  t.is((await grpcError(directory.deleteUser({ tenantId, id: user.id, expectedVersion: undefined }))).code, status.NOT_FOUND);
+  t.is(
+    (await grpcError(directory.deleteUser({ tenantId, id: user.id, expectedVersion: undefined }))).code,
+    status.NOT_FOUND,
+  );
   const again = await directory.createUser({ tenantId, requestId: '', user: userInput('gone@example.com') });
   t.not(again.id, user.id);
 });
@@ -183,8 +246,18 @@ test('another tenant’s user id behaves exactly like a missing id on every call
   for (const id of [user.id, missing]) {
     const calls = [
       directory.getUser({ tenantId: intruder, id }),
-      directory.replaceUser({ tenantId: intruder, user: { ...user, id, displayName: 'pwned' }, expectedVersion: undefined }),
-      directory.updateUser({ tenantId: intruder, id, user: userInput('', { active: false }), updateMask: ['active'], expectedVersion: undefined }),
+      directory.replaceUser({
+        tenantId: intruder,
+        user: { ...user, id, displayName: 'pwned' },
+        expectedVersion: undefined,
+      }),
+      directory.updateUser({
+        tenantId: intruder,
+        id,
+        user: userInput('', { active: false }),
+        updateMask: ['active'],
+        expectedVersion: undefined,
+      }),
       directory.deleteUser({ tenantId: intruder, id, expectedVersion: undefined }),
     ];
     for (const call of calls) {
@@ -201,6 +274,8 @@ test('another tenant’s user id behaves exactly like a missing id on every call
 test('a missing tenant_id is INVALID_ARGUMENT and an unknown tenant is NOT_FOUND', async (t) => {
   const { directory } = t.context.clients;
   t.is((await grpcError(directory.getUser({ tenantId: '', id: 'x' }))).code, status.INVALID_ARGUMENT);
-  const err = await grpcError(directory.createUser({ tenantId: 'no-such-tenant', requestId: '', user: userInput('a@b.c') }));
+  const err = await grpcError(
+    directory.createUser({ tenantId: 'no-such-tenant', requestId: '', user: userInput('a@b.c') }),
+  );
   t.is(err.code, status.NOT_FOUND);
 });

@@ -27,7 +27,9 @@ export async function startDirectory(): Promise<DirectoryFixture> {
   const feed = new ChangeFeed();
   const { server } = buildServer({ db, feed }, silentLogger);
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) =>
+      err ? reject(err) : resolve(p),
+    ),
   );
   const address = `127.0.0.1:${port}`;
   const opened: DirectoryClients[] = [];

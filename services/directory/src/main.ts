@@ -19,9 +19,14 @@ async function main(): Promise<void> {
   const feed = new ChangeFeed();
   const { server, health } = buildServer({ db, feed }, logger);
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(config.address, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    server.bindAsync(config.address, ServerCredentials.createInsecure(), (err, p) =>
+      err ? reject(err) : resolve(p),
+    ),
   );
-  logger.info({ address: config.address, port, database: config.databaseUrl.split(':')[0] }, 'directory listening');
+  logger.info(
+    { address: config.address, port, database: config.databaseUrl.split(':')[0] },
+    'directory listening',
+  );
 
   let stopping = false;
   const stop = (signal: string) => {

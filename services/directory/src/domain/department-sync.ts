@@ -6,7 +6,12 @@ import {
   findDepartmentRowByPk,
   insertDepartment,
 } from '../store/departments.js';
-import { addMemberships, attributeDepartmentOf, hasMembers, removeMemberships } from '../store/memberships.js';
+import {
+  addMemberships,
+  attributeDepartmentOf,
+  hasMembers,
+  removeMemberships,
+} from '../store/memberships.js';
 import type { DbDepartmentRow } from '../store/rows.js';
 import type { CallContext } from './context.js';
 import { record } from './event-log.js';
@@ -37,7 +42,13 @@ export async function findOrCreateDepartment(
   await record(
     trx,
     ctx,
-    { kind: 'department.created', resourceType: 'department', resourceId: row.id, resourceName: name, after: { name, origin: 'attribute' } },
+    {
+      kind: 'department.created',
+      resourceType: 'department',
+      resourceId: row.id,
+      resourceName: name,
+      after: { name, origin: 'attribute' },
+    },
     at,
   );
   return row;

@@ -10,7 +10,14 @@ import {
   rowToDepartment,
   updateDepartmentRow,
 } from '../store/departments.js';
-import { addMemberships, hasMembers, listMembers as listMemberRows, memberPks, moveMemberships, removeMemberships } from '../store/memberships.js';
+import {
+  addMemberships,
+  hasMembers,
+  listMembers as listMemberRows,
+  memberPks,
+  moveMemberships,
+  removeMemberships,
+} from '../store/memberships.js';
 import type { DbDepartmentRow } from '../store/rows.js';
 import { read, writeTransaction } from '../store/transaction.js';
 import { userPksByIds } from '../store/users.js';
@@ -85,7 +92,8 @@ async function applyDelta(
   const added = await addMemberships(trx, department.pk, toAdd, 'pushed');
   const removed = await removeMemberships(trx, department.pk, toRemove, 'pushed');
   let row = department;
-  if (bumpVersion && added.length + removed.length > 0) row = await updateDepartmentRow(trx, department, {}, at);
+  if (bumpVersion && added.length + removed.length > 0)
+    row = await updateDepartmentRow(trx, department, {}, at);
   if (added.length + removed.length + skipped.length > 0) {
     const idOf = new Map([...pks].map(([id, pk]) => [pk, id]));
     await record(
@@ -235,7 +243,13 @@ export async function updateDepartment(
 }
 
 /** The membership moves a rename needs before the name itself changes. */
-async function moveForRename(trx: Knex.Transaction, ctx: CallContext, row: DbDepartmentRow, newName: string, at: string) {
+async function moveForRename(
+  trx: Knex.Transaction,
+  ctx: CallContext,
+  row: DbDepartmentRow,
+  newName: string,
+  at: string,
+) {
   const other = await findDepartmentRowByName(trx, ctx.tenantId, newName);
   if (other?.pushed) throw new ConflictError(NAME_TAKEN);
   // Users whose attribute names the old name stay with that name, in a department of their own.
@@ -271,14 +285,19 @@ async function moveForRename(trx: Knex.Transaction, ctx: CallContext, row: DbDep
  * Removes the push: pushed memberships go; the department stays, attribute-only,
  * while users' attributes still name it.
  */
-export async function deleteDepartmentPush(deps: Deps, ctx: CallContext, id: string): Promise<{ remains: boolean }> {
+export async function deleteDepartmentPush(
+  deps: Deps,
+  ctx: CallContext,
+  id: string,
+): Promise<{ remains: boolean }> {
   const remains = await writeTransaction(deps.db, ctx.tenantId, async (trx) => {
     const row = await pushedRow(trx, ctx, id);
     const at = now();
     const pushed = await memberPks(trx, row.pk, 'pushed');
     await removeMemberships(trx, row.pk, pushed, 'pushed');
     const remains = await hasMembers(trx, row.pk, 'attribute');
-    if (remains) await updateDepartmentRow(trx, row, { pushed: false, externalId: undefined, extra: undefined }, at);
+    if (remains)
+      await updateDepartmentRow(trx, row, { pushed: false, externalId: undefined, extra: undefined }, at);
     else await deleteDepartmentRow(trx, row.pk);
     await record(
       trx,
@@ -329,4 +348,3 @@ export async function listMembers(
     return listMemberRows(db, row.pk, source, limit, cursor);
   });
 }
-

@@ -15,7 +15,12 @@ export interface EventDraft {
 }
 
 /** Appends one event in the caller's transaction. */
-export async function record(trx: Knex.Transaction, ctx: CallContext, draft: EventDraft, at: string): Promise<void> {
+export async function record(
+  trx: Knex.Transaction,
+  ctx: CallContext,
+  draft: EventDraft,
+  at: string,
+): Promise<void> {
   await appendEvent(trx, {
     tenantId: ctx.tenantId,
     occurredAt: at,

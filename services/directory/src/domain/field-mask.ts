@@ -4,11 +4,40 @@ import type { User, UserProfile } from './types.js';
 const camel = (path: string) => path.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
 const TOP_LEVEL = new Set([
-  'userName', 'externalId', 'active', 'name', 'displayName', 'nickName', 'profileUrl', 'title', 'userType',
-  'preferredLanguage', 'locale', 'timezone', 'emails', 'phoneNumbers', 'addresses', 'enterprise', 'extra',
+  'userName',
+  'externalId',
+  'active',
+  'name',
+  'displayName',
+  'nickName',
+  'profileUrl',
+  'title',
+  'userType',
+  'preferredLanguage',
+  'locale',
+  'timezone',
+  'emails',
+  'phoneNumbers',
+  'addresses',
+  'enterprise',
+  'extra',
 ]);
-const NAME = new Set(['formatted', 'familyName', 'givenName', 'middleName', 'honorificPrefix', 'honorificSuffix']);
-const ENTERPRISE = new Set(['employeeNumber', 'costCenter', 'organization', 'division', 'department', 'manager']);
+const NAME = new Set([
+  'formatted',
+  'familyName',
+  'givenName',
+  'middleName',
+  'honorificPrefix',
+  'honorificSuffix',
+]);
+const ENTERPRISE = new Set([
+  'employeeNumber',
+  'costCenter',
+  'organization',
+  'division',
+  'department',
+  'manager',
+]);
 
 /** The writable part of a stored user. */
 export function profileOf(user: User): UserProfile {

@@ -15,11 +15,13 @@ export async function listEvents(
   search: Omit<EventSearch, 'limit'> & { limit?: number },
 ): Promise<{ events: DirectoryEvent[]; nextBeforeSequence: number }> {
   const limit = search.limit ?? 100;
-  if (limit > MAX_EVENTS_PAGE) throw new InvalidArgumentError('TOO_MANY', `limit is at most ${MAX_EVENTS_PAGE}`);
-  const rows = await read(deps.db, (db) => searchEvents(db, ctx.tenantId, { ...search, limit }));
-  const events = rows.map(rowToEvent);
+  if (limit > MAX_EVENTS_PAGE)
+    throw new InvalidArgumentError('TOO_MANY', `limit is at most ${MAX_EVENTS_PAGE}`);
+  // One extra row tells whether an older page exists.
+  const rows = await read(deps.db, (db) => searchEvents(db, ctx.tenantId, { ...search, limit: limit + 1 }));
+  const events = rows.slice(0, limit).map(rowToEvent);
   const last = events[events.length - 1];
-  return { events, nextBeforeSequence: events.length === limit && last ? last.sequence : 0 };
+  return { events, nextBeforeSequence: rows.length > limit && last ? last.sequence : 0 };
 }
 
 export interface Rejection {
@@ -33,7 +35,11 @@ export interface Rejection {
 }
 
 /** Records a client request that was refused, so the log explains failures too. */
-export async function recordRejection(deps: Deps, ctx: CallContext, rejection: Rejection): Promise<DirectoryEvent> {
+export async function recordRejection(
+  deps: Deps,
+  ctx: CallContext,
+  rejection: Rejection,
+): Promise<DirectoryEvent> {
   const row = await writeTransaction(deps.db, ctx.tenantId, (trx) =>
     appendEvent(trx, {
       tenantId: ctx.tenantId,

@@ -38,11 +38,17 @@ export function hashToken(token: string): string {
 
 export async function createTenant(deps: Deps, name: string): Promise<Tenant> {
   const trimmed = name.trim();
-  if (!trimmed || trimmed.length > 200) throw new InvalidArgumentError('INVALID_VALUE', 'a tenant needs a name of 1–200 characters');
+  if (!trimmed || trimmed.length > 200)
+    throw new InvalidArgumentError('INVALID_VALUE', 'a tenant needs a name of 1–200 characters');
   const row = { id: randomUUID(), name: trimmed, created_at: now(), disabled_at: null };
   await writeTransaction(deps.db, undefined, async (trx) => {
     await insertTenant(trx, row);
-    await record(trx, ADMIN(row.id), { kind: 'tenant.created', resourceType: 'tenant', resourceId: row.id, resourceName: trimmed }, row.created_at);
+    await record(
+      trx,
+      ADMIN(row.id),
+      { kind: 'tenant.created', resourceType: 'tenant', resourceId: row.id, resourceName: trimmed },
+      row.created_at,
+    );
   });
   return rowToTenant(row);
 }
@@ -55,7 +61,12 @@ export async function disableTenant(deps: Deps, tenantId: string): Promise<Tenan
   return writeTransaction(deps.db, tenantId, async (trx) => {
     const at = now();
     await disableTenantRow(trx, tenantId, at);
-    await record(trx, ADMIN(tenantId), { kind: 'tenant.disabled', resourceType: 'tenant', resourceId: tenantId }, at);
+    await record(
+      trx,
+      ADMIN(tenantId),
+      { kind: 'tenant.disabled', resourceType: 'tenant', resourceId: tenantId },
+      at,
+    );
     return rowToTenant((await findTenantRow(trx, tenantId))!);
   });
 }
@@ -91,7 +102,12 @@ export async function issueToken(
       revoked_at: null,
     };
     await insertToken(trx, row);
-    await record(trx, ADMIN(tenantId), { kind: 'token.issued', resourceType: 'token', resourceId: row.id, resourceName: row.prefix }, at);
+    await record(
+      trx,
+      ADMIN(tenantId),
+      { kind: 'token.issued', resourceType: 'token', resourceId: row.id, resourceName: row.prefix },
+      at,
+    );
     return rowToToken(row);
   });
   return { token, info };
@@ -111,7 +127,12 @@ export async function revokeToken(deps: Deps, tenantId: string, tokenId: string)
     const row = (await tokenRowsOf(trx, tenantId)).find((t) => t.id === tokenId);
     if (!row) throw new NotFoundError(`no token with id ${tokenId}`);
     if (changed) {
-      await record(trx, ADMIN(tenantId), { kind: 'token.revoked', resourceType: 'token', resourceId: tokenId, resourceName: row.prefix }, at);
+      await record(
+        trx,
+        ADMIN(tenantId),
+        { kind: 'token.revoked', resourceType: 'token', resourceId: tokenId, resourceName: row.prefix },
+        at,
+      );
     }
     return rowToToken(row);
   });
@@ -148,7 +169,14 @@ export async function authenticateToken(
       record(
         trx,
         { tenantId: tenant.id, actor: `token:${token.id}` },
-        { kind: 'request.rejected', resourceType: 'token', resourceId: token.id, resourceName: token.prefix, outcome: 'error', reason: `authentication failed: ${problem}` },
+        {
+          kind: 'request.rejected',
+          resourceType: 'token',
+          resourceId: token.id,
+          resourceName: token.prefix,
+          outcome: 'error',
+          reason: `authentication failed: ${problem}`,
+        },
         at.toISOString(),
       ),
     );

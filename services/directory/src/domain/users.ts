@@ -46,7 +46,12 @@ function uniqueUserName<T>(promise: Promise<T>): Promise<T> {
 }
 
 /** Creates a user; a retry with the same request id returns the user the first call created. */
-export async function createUser(deps: Deps, ctx: CallContext, input: UserProfile, requestId?: string): Promise<User> {
+export async function createUser(
+  deps: Deps,
+  ctx: CallContext,
+  input: UserProfile,
+  requestId?: string,
+): Promise<User> {
   const profile = checkProfile(input);
   const user = await uniqueUserName(
     writeTransaction(deps.db, ctx.tenantId, async (trx) => {
@@ -60,10 +65,22 @@ export async function createUser(deps: Deps, ctx: CallContext, input: UserProfil
       await record(
         trx,
         ctx,
-        { kind: 'user.created', resourceType: 'user', resourceId: row.id, resourceName: profile.userName, after: userSummary(profile) },
+        {
+          kind: 'user.created',
+          resourceType: 'user',
+          resourceId: row.id,
+          resourceName: profile.userName,
+          after: userSummary(profile),
+        },
         at,
       );
-      await placeByAttribute(trx, ctx, { pk: row.pk, id: row.id, userName: profile.userName }, profile.enterprise?.department, at);
+      await placeByAttribute(
+        trx,
+        ctx,
+        { pk: row.pk, id: row.id, userName: profile.userName },
+        profile.enterprise?.department,
+        at,
+      );
       return withMemberships(trx, row);
     }),
   );
@@ -79,10 +96,20 @@ export async function getUser(deps: Deps, ctx: CallContext, id: string): Promise
   });
 }
 
-export async function listUsers(deps: Deps, ctx: CallContext, query: Query, withMembers = true): Promise<Page<User>> {
+export async function listUsers(
+  deps: Deps,
+  ctx: CallContext,
+  query: Query,
+  withMembers = true,
+): Promise<Page<User>> {
   return read(deps.db, async (db) => {
     const page = await queryUserRows(db, ctx.tenantId, query);
-    const memberships = withMembers ? await membershipsOf(db, page.items.map((r) => r.pk)) : new Map();
+    const memberships = withMembers
+      ? await membershipsOf(
+          db,
+          page.items.map((r) => r.pk),
+        )
+      : new Map();
     return { ...page, items: page.items.map((row) => rowToUser(row, memberships.get(row.pk))) };
   });
 }
@@ -123,7 +150,13 @@ async function writeProfile(
         },
         at,
       );
-      await placeByAttribute(trx, ctx, { pk: row.pk, id, userName: profile.userName }, profile.enterprise?.department, at);
+      await placeByAttribute(
+        trx,
+        ctx,
+        { pk: row.pk, id, userName: profile.userName },
+        profile.enterprise?.department,
+        at,
+      );
       return withMemberships(trx, updated);
     }),
   );
@@ -151,11 +184,18 @@ export function updateUser(
   mask: readonly string[],
   expectedVersion?: number,
 ): Promise<User> {
-  return writeProfile(deps, ctx, id, expectedVersion, 'user.updated', (current) => applyMask(current, patch, mask));
+  return writeProfile(deps, ctx, id, expectedVersion, 'user.updated', (current) =>
+    applyMask(current, patch, mask),
+  );
 }
 
 /** Deletes a user, with every membership; departments left unnamed go too. */
-export async function deleteUser(deps: Deps, ctx: CallContext, id: string, expectedVersion?: number): Promise<void> {
+export async function deleteUser(
+  deps: Deps,
+  ctx: CallContext,
+  id: string,
+  expectedVersion?: number,
+): Promise<void> {
   await writeTransaction(deps.db, ctx.tenantId, async (trx) => {
     const row = await existingRow(trx, ctx, id, expectedVersion);
     const user = await withMemberships(trx, row);
@@ -184,7 +224,13 @@ export async function deleteUser(deps: Deps, ctx: CallContext, id: string, expec
     await record(
       trx,
       ctx,
-      { kind: 'user.deleted', resourceType: 'user', resourceId: id, resourceName: user.userName, before: userSummary(user) },
+      {
+        kind: 'user.deleted',
+        resourceType: 'user',
+        resourceId: id,
+        resourceName: user.userName,
+        before: userSummary(user),
+      },
       at,
     );
   });

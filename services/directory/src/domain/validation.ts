@@ -44,7 +44,8 @@ export function checkExtra(extra: JsonObject | undefined): JsonObject | undefine
 }
 
 function checkMultiValued(field: string, values: { primary: boolean }[]): void {
-  if (values.length > MAX_VALUES) throw new InvalidArgumentError('TOO_MANY', `more than ${MAX_VALUES} ${field}`);
+  if (values.length > MAX_VALUES)
+    throw new InvalidArgumentError('TOO_MANY', `more than ${MAX_VALUES} ${field}`);
   // RFC 7643 §2.4: the primary value appears no more than once.
   if (values.filter((v) => v.primary).length > 1) invalid(`more than one primary value in ${field}`);
 }
@@ -61,7 +62,15 @@ export function checkProfile(profile: UserProfile): UserProfile {
     if (typeof value === 'string') checkLength(key, value, MAX_KEY_LENGTH);
   }
   checkLength('enterprise.manager.value', profile.enterprise?.manager?.value, MAX_KEY_LENGTH);
-  for (const key of ['nickName', 'profileUrl', 'title', 'userType', 'preferredLanguage', 'locale', 'timezone'] as const) {
+  for (const key of [
+    'nickName',
+    'profileUrl',
+    'title',
+    'userType',
+    'preferredLanguage',
+    'locale',
+    'timezone',
+  ] as const) {
     checkLength(key, profile[key], MAX_TEXT_LENGTH);
   }
   checkMultiValued('emails', profile.emails);

@@ -35,7 +35,15 @@ export async function up(knex: Knex): Promise<void> {
     t.boolean('active').notNullable();
     // Columns copied out of `profile` so that queries filter and sort on indexes. An absent
     // value is '' (SCIM treats empty and absent alike), so keyset paging never meets NULL.
-    for (const column of ['external_id', 'display_name', 'given_name', 'family_name', 'employee_number', 'department', 'manager_id']) {
+    for (const column of [
+      'external_id',
+      'display_name',
+      'given_name',
+      'family_name',
+      'employee_number',
+      'department',
+      'manager_id',
+    ]) {
       t.string(column, 512).notNullable().defaultTo('');
     }
     // Everything else the user carries, including unmodelled attributes, as JSON.
@@ -122,7 +130,15 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
-  for (const table of ['events', 'memberships', 'departments', 'user_emails', 'users', 'api_tokens', 'tenants']) {
+  for (const table of [
+    'events',
+    'memberships',
+    'departments',
+    'user_emails',
+    'users',
+    'api_tokens',
+    'tenants',
+  ]) {
     await knex.schema.dropTable(table);
   }
 }

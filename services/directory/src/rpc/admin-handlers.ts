@@ -9,14 +9,22 @@ import { tenantToProto, tokenToProto } from './mappers.js';
 export function adminHandlers(deps: Deps, logger: Logger): AdminServiceServer {
   return {
     createTenant: unary(logger, async (req) => tenantToProto(await tokens.createTenant(deps, req.name))),
-    listTenants: unary(logger, async () => ({ tenants: (await tokens.listTenants(deps)).map(tenantToProto) })),
-    disableTenant: unary(logger, async (req) => tenantToProto(await tokens.disableTenant(deps, req.tenantId))),
+    listTenants: unary(logger, async () => ({
+      tenants: (await tokens.listTenants(deps)).map(tenantToProto),
+    })),
+    disableTenant: unary(logger, async (req) =>
+      tenantToProto(await tokens.disableTenant(deps, req.tenantId)),
+    ),
     issueToken: unary(logger, async (req) => {
       const issued = await tokens.issueToken(deps, req.tenantId, req.description, req.expiresAt);
       return { token: issued.token, info: tokenToProto(issued.info) };
     }),
-    listTokens: unary(logger, async (req) => ({ tokens: (await tokens.listTokens(deps, req.tenantId)).map(tokenToProto) })),
-    revokeToken: unary(logger, async (req) => tokenToProto(await tokens.revokeToken(deps, req.tenantId, req.tokenId))),
+    listTokens: unary(logger, async (req) => ({
+      tokens: (await tokens.listTokens(deps, req.tenantId)).map(tokenToProto),
+    })),
+    revokeToken: unary(logger, async (req) =>
+      tokenToProto(await tokens.revokeToken(deps, req.tenantId, req.tokenId)),
+    ),
     authenticateToken: unary(logger, async (req) => tokens.authenticateToken(deps, req.token)),
   };
 }

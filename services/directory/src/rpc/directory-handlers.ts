@@ -23,20 +23,42 @@ import {
 export function directoryHandlers(deps: Deps, logger: Logger): DirectoryServiceServer {
   return {
     createUser: unary(logger, async (req, call) =>
-      userToProto(await users.createUser(deps, contextOf(call, req.tenantId), profileFromProto(req.user), req.requestId)),
+      userToProto(
+        await users.createUser(
+          deps,
+          contextOf(call, req.tenantId),
+          profileFromProto(req.user),
+          req.requestId,
+        ),
+      ),
     ),
 
-    getUser: unary(logger, async (req, call) => userToProto(await users.getUser(deps, contextOf(call, req.tenantId), req.id))),
+    getUser: unary(logger, async (req, call) =>
+      userToProto(await users.getUser(deps, contextOf(call, req.tenantId), req.id)),
+    ),
 
     listUsers: unary(logger, async (req, call) => {
-      const page = await users.listUsers(deps, contextOf(call, req.tenantId), queryFromProto(req.query), !req.withoutMemberships);
+      const page = await users.listUsers(
+        deps,
+        contextOf(call, req.tenantId),
+        queryFromProto(req.query),
+        !req.withoutMemberships,
+      );
       return { users: page.items.map(userToProto), total: page.total, nextCursor: page.nextCursor ?? '' };
     }),
 
     replaceUser: unary(logger, async (req, call) => {
       if (!req.user?.id) throw new InvalidArgumentError('INVALID_VALUE', 'user.id is required');
       const profile = profileFromProto(req.user);
-      return userToProto(await users.replaceUser(deps, contextOf(call, req.tenantId), req.user.id, profile, req.expectedVersion));
+      return userToProto(
+        await users.replaceUser(
+          deps,
+          contextOf(call, req.tenantId),
+          req.user.id,
+          profile,
+          req.expectedVersion,
+        ),
+      );
     }),
 
     updateUser: unary(logger, async (req, call) => {
@@ -44,7 +66,14 @@ export function directoryHandlers(deps: Deps, logger: Logger): DirectoryServiceS
       if (mask.length === 0) throw new InvalidArgumentError('INVALID_PATH', 'update_mask names no field');
       // The patch may be partial (no userName): validation happens on the merged result.
       const patch = profileFromProto({ ...req.user!, userName: req.user?.userName ?? '' } as never);
-      const user = await users.updateUser(deps, contextOf(call, req.tenantId), req.id, patch, mask, req.expectedVersion);
+      const user = await users.updateUser(
+        deps,
+        contextOf(call, req.tenantId),
+        req.id,
+        patch,
+        mask,
+        req.expectedVersion,
+      );
       return userToProto(user);
     }),
 
@@ -61,7 +90,11 @@ export function directoryHandlers(deps: Deps, logger: Logger): DirectoryServiceS
         memberIds: req.memberUserIds,
         requestId: req.requestId || undefined,
       });
-      return { department: departmentToProto(result.department), adopted: result.adopted, skippedUserIds: result.skipped };
+      return {
+        department: departmentToProto(result.department),
+        adopted: result.adopted,
+        skippedUserIds: result.skipped,
+      };
     }),
 
     getDepartment: unary(logger, async (req, call) =>
@@ -69,8 +102,16 @@ export function directoryHandlers(deps: Deps, logger: Logger): DirectoryServiceS
     ),
 
     listDepartments: unary(logger, async (req, call) => {
-      const page = await departments.listDepartments(deps, contextOf(call, req.tenantId), queryFromProto(req.query));
-      return { departments: page.items.map(departmentToProto), total: page.total, nextCursor: page.nextCursor ?? '' };
+      const page = await departments.listDepartments(
+        deps,
+        contextOf(call, req.tenantId),
+        queryFromProto(req.query),
+      );
+      return {
+        departments: page.items.map(departmentToProto),
+        total: page.total,
+        nextCursor: page.nextCursor ?? '',
+      };
     }),
 
     updateDepartment: unary(logger, async (req, call) => {
@@ -81,7 +122,14 @@ export function directoryHandlers(deps: Deps, logger: Logger): DirectoryServiceS
         externalId: req.department?.externalId || undefined,
         extra: req.department?.extra,
       };
-      const department = await departments.updateDepartment(deps, contextOf(call, req.tenantId), req.id, changes, mask, req.expectedVersion);
+      const department = await departments.updateDepartment(
+        deps,
+        contextOf(call, req.tenantId),
+        req.id,
+        changes,
+        mask,
+        req.expectedVersion,
+      );
       return departmentToProto(department);
     }),
 
@@ -115,7 +163,11 @@ export function directoryHandlers(deps: Deps, logger: Logger): DirectoryServiceS
         req.limit,
         req.cursor || undefined,
       );
-      return { members: page.members.map(memberToProto), total: page.total, nextCursor: page.nextCursor ?? '' };
+      return {
+        members: page.members.map(memberToProto),
+        total: page.total,
+        nextCursor: page.nextCursor ?? '',
+      };
     }),
 
     listEvents: unary(logger, async (req, call) => {
@@ -163,4 +215,3 @@ export function directoryHandlers(deps: Deps, logger: Logger): DirectoryServiceS
     },
   };
 }
-

@@ -28,8 +28,10 @@ function statusError(code: status, details: string, reason?: string): Partial<Se
 export function toStatus(error: unknown, logger: Logger): Partial<ServiceError> {
   if (error instanceof NotFoundError) return statusError(status.NOT_FOUND, error.message);
   if (error instanceof ConflictError) return statusError(status.ALREADY_EXISTS, error.message, 'UNIQUENESS');
-  if (error instanceof InvalidArgumentError) return statusError(status.INVALID_ARGUMENT, error.message, error.reason);
-  if (error instanceof VersionMismatchError) return statusError(status.FAILED_PRECONDITION, error.message, 'VERSION_MISMATCH');
+  if (error instanceof InvalidArgumentError)
+    return statusError(status.INVALID_ARGUMENT, error.message, error.reason);
+  if (error instanceof VersionMismatchError)
+    return statusError(status.FAILED_PRECONDITION, error.message, 'VERSION_MISMATCH');
   if (error instanceof PreconditionError) return statusError(status.FAILED_PRECONDITION, error.message);
   if (error instanceof UnauthenticatedError) return statusError(status.UNAUTHENTICATED, error.message);
   if (error instanceof RetryableError) {

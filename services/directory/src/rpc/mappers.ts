@@ -1,6 +1,10 @@
 /** The only place that knows both proto messages and domain types. */
 import type { Tenant as PbTenant, TokenInfo as PbTokenInfo } from '#proto/admin.js';
-import { DepartmentOrigin, type Department as PbDepartment, type Member as PbMember } from '#proto/department.js';
+import {
+  DepartmentOrigin,
+  type Department as PbDepartment,
+  type Member as PbMember,
+} from '#proto/department.js';
 import { EventOutcome, type Event as PbEvent } from '#proto/event.js';
 import { Operator, type Filter as PbFilter, type Query as PbQuery } from '#proto/query.js';
 import { MembershipSource as PbSource, type User as PbUser } from '#proto/user.js';
@@ -20,7 +24,8 @@ function nonEmpty<T extends object>(value: T | undefined): T | undefined {
 
 export function profileFromProto(user: PbUser | undefined): d.UserProfile {
   if (!user) throw new InvalidArgumentError('INVALID_VALUE', 'a user is required');
-  const enterprise = user.enterprise && nonEmpty({ ...user.enterprise, manager: nonEmpty(user.enterprise.manager) });
+  const enterprise =
+    user.enterprise && nonEmpty({ ...user.enterprise, manager: nonEmpty(user.enterprise.manager) });
   return compact({
     userName: user.userName,
     externalId: user.externalId || undefined,
@@ -88,7 +93,9 @@ export function departmentToProto(department: d.Department): PbDepartment {
   return {
     id: department.id,
     name: department.name,
-    origin: department.pushed ? DepartmentOrigin.DEPARTMENT_ORIGIN_PUSHED : DepartmentOrigin.DEPARTMENT_ORIGIN_ATTRIBUTE,
+    origin: department.pushed
+      ? DepartmentOrigin.DEPARTMENT_ORIGIN_PUSHED
+      : DepartmentOrigin.DEPARTMENT_ORIGIN_ATTRIBUTE,
     externalId: department.externalId,
     extra: department.extra,
     version: department.version,
@@ -171,4 +178,3 @@ export function queryFromProto(query: PbQuery | undefined): d.Query {
     skipTotal: query?.skipTotal ?? false,
   };
 }
-

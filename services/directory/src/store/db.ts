@@ -53,7 +53,9 @@ export function knexConfigFor(url: string): { config: Knex.Config; dialect: Dial
       },
     };
   }
-  throw new Error(`unsupported database URL (expected sqlite:<path> or postgres://…): ${url.split(':')[0]}:…`);
+  throw new Error(
+    `unsupported database URL (expected sqlite:<path> or postgres://…): ${url.split(':')[0]}:…`,
+  );
 }
 
 /** Opens the store and applies every pending migration. */

@@ -75,7 +75,11 @@ export async function deleteDepartmentRow(db: Db, pk: number): Promise<void> {
   await db('departments').where({ pk }).delete();
 }
 
-export async function findDepartmentRow(db: Db, tenantId: string, id: string): Promise<DbDepartmentRow | undefined> {
+export async function findDepartmentRow(
+  db: Db,
+  tenantId: string,
+  id: string,
+): Promise<DbDepartmentRow | undefined> {
   return db('departments').where({ tenant_id: tenantId, id }).first();
 }
 
@@ -95,7 +99,11 @@ export async function findDepartmentRowByRequestId(
   return db('departments').where({ tenant_id: tenantId, request_id: requestId }).first();
 }
 
-export async function queryDepartmentRows(db: Db, tenantId: string, query: Query): Promise<Page<DbDepartmentRow>> {
+export async function queryDepartmentRows(
+  db: Db,
+  tenantId: string,
+  query: Query,
+): Promise<Page<DbDepartmentRow>> {
   const plan = planQuery(departmentCatalog, query, 'departments.pk');
   const where = (builder: Knex.QueryBuilder) => {
     builder.where('departments.tenant_id', tenantId);

@@ -28,7 +28,8 @@ function codeOf(error: unknown): string | undefined {
 
 export const sqlite: Dialect = {
   name: 'sqlite',
-  isUniqueViolation: (e) => codeOf(e) === 'SQLITE_CONSTRAINT_UNIQUE' || codeOf(e) === 'SQLITE_CONSTRAINT_PRIMARYKEY',
+  isUniqueViolation: (e) =>
+    codeOf(e) === 'SQLITE_CONSTRAINT_UNIQUE' || codeOf(e) === 'SQLITE_CONSTRAINT_PRIMARYKEY',
   isRetryable: (e) => codeOf(e) === 'SQLITE_BUSY' || codeOf(e) === 'SQLITE_BUSY_SNAPSHOT',
   isUnavailable: (e) => codeOf(e) === 'SQLITE_CANTOPEN' || codeOf(e) === 'SQLITE_IOERR',
   lockTenant: async () => {},

@@ -68,7 +68,12 @@ export async function searchEvents(db: Db, tenantId: string, search: EventSearch
 }
 
 /** A tenant's events after a sequence number, oldest first. */
-export async function eventsAfter(db: Db, tenantId: string, afterSequence: number, limit: number): Promise<DbEventRow[]> {
+export async function eventsAfter(
+  db: Db,
+  tenantId: string,
+  afterSequence: number,
+  limit: number,
+): Promise<DbEventRow[]> {
   return db('events')
     .where('tenant_id', tenantId)
     .andWhere('seq', '>', afterSequence)

@@ -70,7 +70,9 @@ export async function memberPks(db: Db, departmentPk: number, source: Membership
 }
 
 export async function hasMembers(db: Db, departmentPk: number, source: MembershipSource): Promise<boolean> {
-  return (await db('memberships').where({ department_pk: departmentPk, source }).first('user_pk')) !== undefined;
+  return (
+    (await db('memberships').where({ department_pk: departmentPk, source }).first('user_pk')) !== undefined
+  );
 }
 
 /** The department a user's attribute currently places them in, if any. */
@@ -141,9 +143,11 @@ export async function listMembers(
     .select('memberships.user_pk', 'memberships.source', 'users.id', 'users.user_name', 'users.display_name');
   if (cursor) {
     const [pk, src] = decodeMemberCursor(cursor);
-    q.andWhere((w) =>
-      w.where('memberships.user_pk', '>', pk).orWhere((x) => x.where('memberships.user_pk', pk).andWhere('memberships.source', '>', src)),
-    );
+    q.andWhereRaw('(memberships.user_pk > ? OR (memberships.user_pk = ? AND memberships.source > ?))', [
+      pk,
+      pk,
+      src,
+    ]);
   }
   const rows: MemberRow[] = limit === 0 ? [] : await q;
   const page = rows.slice(0, limit);

@@ -157,7 +157,8 @@ export function encodeCursor(state: CursorState): string {
 function decodeCursor(cursor: string): CursorState {
   try {
     const state = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (typeof state.o === 'string' && typeof state.d === 'boolean' && Number.isInteger(state.p)) return state;
+    if (typeof state.o === 'string' && typeof state.d === 'boolean' && Number.isInteger(state.p))
+      return state;
   } catch {
     // fall through
   }
@@ -177,7 +178,8 @@ export interface Plan {
 
 export function planQuery(catalog: Catalog, query: Query, pk: string): Plan {
   const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-  if (!Number.isInteger(limit) || limit < 0) throw new InvalidArgumentError('INVALID_VALUE', 'limit must be ≥ 0');
+  if (!Number.isInteger(limit) || limit < 0)
+    throw new InvalidArgumentError('INVALID_VALUE', 'limit must be ≥ 0');
   if (limit > MAX_PAGE_SIZE) throw new InvalidArgumentError('TOO_MANY', `limit is at most ${MAX_PAGE_SIZE}`);
   const orderField = query.orderBy || '';
   let orderExpr = pk;
@@ -234,5 +236,8 @@ export function finishPage<R extends { _sort_key: unknown; pk: number }>(
   const last = page[page.length - 1];
   if (!last) return { rows: page };
   const key = last._sort_key as string | number | boolean;
-  return { rows: page, nextCursor: encodeCursor({ o: plan.orderField, d: plan.descending, k: key, p: last.pk }) };
+  return {
+    rows: page,
+    nextCursor: encodeCursor({ o: plan.orderField, d: plan.descending, k: key, p: last.pk }),
+  };
 }

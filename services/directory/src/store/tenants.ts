@@ -5,7 +5,12 @@ import type { DbTenantRow, DbTokenRow } from './rows.js';
 type Db = Knex | Knex.Transaction;
 
 export function rowToTenant(row: DbTenantRow): Tenant {
-  return { id: row.id, name: row.name, disabled: row.disabled_at !== null, createdAt: new Date(row.created_at) };
+  return {
+    id: row.id,
+    name: row.name,
+    disabled: row.disabled_at !== null,
+    createdAt: new Date(row.created_at),
+  };
 }
 
 export function rowToToken(row: DbTokenRow): TokenInfo {
@@ -51,7 +56,10 @@ export async function findTokenRowByHash(db: Db, hash: string): Promise<DbTokenR
 }
 
 export async function revokeTokenRow(db: Db, tenantId: string, id: string, now: string): Promise<number> {
-  return db('api_tokens').where({ tenant_id: tenantId, id }).whereNull('revoked_at').update({ revoked_at: now });
+  return db('api_tokens')
+    .where({ tenant_id: tenantId, id })
+    .whereNull('revoked_at')
+    .update({ revoked_at: now });
 }
 
 export async function touchTokenRow(db: Db, id: string, now: string): Promise<void> {

@@ -29,9 +29,11 @@ const ATTEMPTS = 3;
 export function translateStoreError(database: Database, error: unknown): unknown {
   if (DOMAIN_ERRORS.some((type) => error instanceof type)) return error;
   const { dialect } = database;
-  if (dialect.isUniqueViolation(error)) return new ConflictError('a resource with that name or id already exists');
+  if (dialect.isUniqueViolation(error))
+    return new ConflictError('a resource with that name or id already exists');
   if (dialect.isRetryable(error)) return new RetryableError('the store is busy; retry', 'aborted');
-  if (dialect.isUnavailable(error)) return new RetryableError('the store is unavailable; retry', 'unavailable');
+  if (dialect.isUnavailable(error))
+    return new RetryableError('the store is unavailable; retry', 'unavailable');
   return error;
 }
 
@@ -58,7 +60,8 @@ export async function writeTransaction<T>(
       });
     } catch (error) {
       const translated = translateStoreError(database, error);
-      if (translated instanceof RetryableError && translated.kind === 'aborted' && attempt < ATTEMPTS) continue;
+      if (translated instanceof RetryableError && translated.kind === 'aborted' && attempt < ATTEMPTS)
+        continue;
       throw translated;
     }
   }

@@ -88,7 +88,11 @@ export async function findUserRowByRequestId(
 }
 
 /** Resolves user ids of one tenant to primary keys; ids of other tenants or none are absent. */
-export async function userPksByIds(db: Db, tenantId: string, ids: readonly string[]): Promise<Map<string, number>> {
+export async function userPksByIds(
+  db: Db,
+  tenantId: string,
+  ids: readonly string[],
+): Promise<Map<string, number>> {
   const found = new Map<string, number>();
   for (let i = 0; i < ids.length; i += 500) {
     const rows: { id: string; pk: number }[] = await db('users')
@@ -100,7 +104,12 @@ export async function userPksByIds(db: Db, tenantId: string, ids: readonly strin
   return found;
 }
 
-export async function replaceEmails(db: Db, tenantId: string, userPk: number, profile: UserProfile): Promise<void> {
+export async function replaceEmails(
+  db: Db,
+  tenantId: string,
+  userPk: number,
+  profile: UserProfile,
+): Promise<void> {
   await db('user_emails').where({ user_pk: userPk }).delete();
   if (profile.emails.length === 0) return;
   await db('user_emails').insert(
@@ -116,10 +125,15 @@ export async function replaceEmails(db: Db, tenantId: string, userPk: number, pr
 }
 
 /** The departments each of the given users belongs to, by user primary key. */
-export async function membershipsOf(db: Db, userPks: readonly number[]): Promise<Map<number, UserMembership[]>> {
+export async function membershipsOf(
+  db: Db,
+  userPks: readonly number[],
+): Promise<Map<number, UserMembership[]>> {
   const byUser = new Map<number, UserMembership[]>();
   if (userPks.length === 0) return byUser;
-  const rows: { user_pk: number; id: string; name: string; source: MembershipSource }[] = await db('memberships')
+  const rows: { user_pk: number; id: string; name: string; source: MembershipSource }[] = await db(
+    'memberships',
+  )
     .join('departments', 'departments.pk', 'memberships.department_pk')
     .whereIn('memberships.user_pk', userPks)
     .orderBy(['departments.name_norm', 'memberships.source'])

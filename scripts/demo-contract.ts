@@ -1,0 +1,108 @@
+/**
+ * Walks the directory contract end to end against a running directory:
+ *   npm run start:directory   # in one terminal
+ *   npm run demo              # in another (DIRECTORY_ADDRESS to point elsewhere)
+ */
+import { connectDirectory } from '../services/directory/client.js';
+import { DEFAULT_DIRECTORY_ADDRESS } from '../services/directory/src/config.js';
+import { Operator } from '#proto/query.js';
+
+const address = process.env.DIRECTORY_ADDRESS || DEFAULT_DIRECTORY_ADDRESS;
+const { admin, directory, watchEvents, close } = connectDirectory(address, { actor: 'service:demo' });
+
+const user = (userName: string, department: string) => ({
+  id: '',
+  userName,
+  active: true,
+  name: undefined,
+  emails: [{ value: userName, type: 'work', primary: true, display: undefined }],
+  phoneNumbers: [],
+  addresses: [],
+  enterprise: { department, manager: undefined },
+  extra: undefined,
+  version: 0,
+  createdAt: undefined,
+  updatedAt: undefined,
+  memberships: [],
+});
+
+const tenant = await admin.createTenant({ name: `Demo ${new Date().toISOString()}` });
+console.log(`tenant      ${tenant.id} (${tenant.name})`);
+const { token, info } = await admin.issueToken({
+  tenantId: tenant.id,
+  description: 'demo',
+  expiresAt: undefined,
+});
+console.log(`token       ${token}  (shown once; stored as a hash, prefix ${info!.prefix})`);
+const auth = await admin.authenticateToken({ token });
+console.log(`authenticated → tenant ${auth.tenantId}`);
+
+const tenantId = tenant.id;
+const ada = await directory.createUser({
+  tenantId,
+  requestId: 'demo-1',
+  user: user('ada@example.com', 'Engineering'),
+});
+const bob = await directory.createUser({
+  tenantId,
+  requestId: 'demo-2',
+  user: user('bob@example.com', 'Sales'),
+});
+console.log(
+  `users       ${ada.userName} in ${ada.memberships.map((m) => m.departmentName)}, ${bob.userName} in ${bob.memberships.map((m) => m.departmentName)}`,
+);
+
+const pushed = await directory.pushDepartment({
+  tenantId,
+  name: 'Engineering',
+  externalId: 'okta-group-1',
+  extra: undefined,
+  memberUserIds: [ada.id, bob.id],
+  requestId: 'demo-3',
+});
+console.log(
+  `push        ${pushed.department!.name} (${pushed.adopted ? 'adopted' : 'created'}) with 2 pushed members`,
+);
+
+const found = await directory.listUsers({
+  tenantId,
+  withoutMemberships: false,
+  query: {
+    filter: {
+      node: {
+        $case: 'compare',
+        value: {
+          field: 'user_name',
+          op: Operator.OPERATOR_EQ,
+          value: { kind: { $case: 'stringValue', value: 'ADA@example.com' } },
+        },
+      },
+    },
+    orderBy: '',
+    descending: false,
+    offset: 0,
+    limit: 10,
+    cursor: '',
+    skipTotal: false,
+  },
+});
+console.log(
+  `filter      user_name eq "ADA@example.com" → ${found.total} match: ${found.users.map((u) => `${u.userName} [${u.memberships.map((m) => `${m.departmentName}/${m.source === 1 ? 'attribute' : 'pushed'}`).join(', ')}]`)}`,
+);
+
+console.log('events      (watch from sequence 0)');
+const abort = new AbortController();
+const stream = watchEvents({ tenantId, afterSequence: 0 }, abort.signal);
+const timer = setTimeout(() => abort.abort(), 1500);
+try {
+  for await (const event of stream) {
+    console.log(
+      `  #${event.sequence} ${event.kind.padEnd(27)} ${event.resourceType.padEnd(10)} ${event.resourceName} ${event.reason}`,
+    );
+  }
+} catch (error) {
+  if (!abort.signal.aborted) throw error;
+} finally {
+  clearTimeout(timer);
+  close();
+}
