@@ -35,9 +35,16 @@ export type Promised<C> = {
     o: Partial<CallOptions>,
     cb: Callback<infer Res>,
   ) => ClientUnaryCall
-    ? (request: Req, options?: { deadlineMs?: number }) => Promise<Res>
+    ? (request: Req, options?: CallSettings) => Promise<Res>
     : never;
 };
+
+/** Per-call settings. */
+export interface CallSettings {
+  deadlineMs?: number;
+  /** Overrides the client's actor for this call (the gateway names the calling token). */
+  actor?: string;
+}
 
 export interface ClientOptions {
   /** Recorded in the provisioning log, e.g. "service:reporting". */
@@ -58,10 +65,10 @@ function promisify<C extends object>(
   for (const [name, definition] of Object.entries(methods)) {
     if (definition.responseStream) continue;
     const method = (client as unknown as Record<string, (...args: unknown[]) => unknown>)[name]!.bind(client);
-    out[name] = (request: unknown, call?: { deadlineMs?: number }) =>
+    out[name] = (request: unknown, call?: CallSettings) =>
       new Promise((resolve, reject) => {
         const metadata = new Metadata();
-        metadata.set('x-wizer-actor', options.actor);
+        metadata.set('x-wizer-actor', call?.actor ?? options.actor);
         const deadline = new Date(Date.now() + (call?.deadlineMs ?? options.deadlineMs ?? 10_000));
         method(request, metadata, { deadline }, (error: ServiceError | null, response: unknown) =>
           error ? reject(error) : resolve(response),

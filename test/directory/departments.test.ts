@@ -9,7 +9,7 @@ import {
   userInput,
   type DirectoryFixture,
 } from '../helpers/directory.js';
-import { cmp, query } from '../helpers/queries.js';
+import { cmp, query } from '../../services/directory/query-builders.js';
 
 const test = anyTest as TestFn<DirectoryFixture>;
 

@@ -26,6 +26,7 @@ import { findOrCreateDepartment } from './department-sync.js';
 import { ConflictError, InvalidArgumentError, NotFoundError, VersionMismatchError } from './errors.js';
 import { record } from './event-log.js';
 import type { Department, JsonObject, Member, MembershipSource, Page, Query } from './types.js';
+import { sameJson } from './same-json.js';
 import { checkDepartmentName, checkExtra } from './validation.js';
 
 /** The most user ids one membership change may name. */
@@ -219,6 +220,10 @@ export async function updateDepartment(
     if (mask.includes('external_id')) fields.externalId = changes.externalId;
     if (mask.includes('extra')) fields.extra = extra;
     const renamed = newName !== undefined && newName !== row.name;
+    const externalIdChanges = mask.includes('external_id') && (fields.externalId ?? '') !== row.external_id;
+    const extraChanges = mask.includes('extra') && !sameJson(fields.extra, rowToDepartment(row).extra);
+    // Okta sends the group's own id and name after every change: an identical write is a no-op.
+    if (!renamed && !externalIdChanges && !extraChanges) return row;
     if (renamed && newName.toLowerCase() !== row.name.toLowerCase()) {
       await moveForRename(trx, ctx, row, newName, at);
     }

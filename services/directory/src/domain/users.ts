@@ -19,7 +19,8 @@ import { now, type CallContext, type Deps } from './context.js';
 import { placeByAttribute } from './department-sync.js';
 import { ConflictError, NotFoundError, VersionMismatchError } from './errors.js';
 import { record, userSummary } from './event-log.js';
-import { applyMask } from './field-mask.js';
+import { applyMask, profileOf } from './field-mask.js';
+import { sameJson } from './same-json.js';
 import type { Page, Query, User, UserProfile } from './types.js';
 import { checkProfile } from './validation.js';
 
@@ -134,6 +135,8 @@ async function writeProfile(
       const row = await existingRow(trx, ctx, id, expectedVersion);
       const current = rowToUser(row);
       const profile = checkProfile(next(current));
+      // Clients echo what they read (Okta PUTs after every change): an identical write is a no-op.
+      if (sameJson(profile, profileOf(current))) return withMemberships(trx, row);
       const at = now();
       const updated = await updateUserRow(trx, row.pk, profile, Number(row.version) + 1, at);
       await replaceEmails(trx, ctx.tenantId, row.pk, profile);

@@ -1,7 +1,7 @@
 import type { Filter, Query } from '#proto/query.js';
 import { Operator } from '#proto/query.js';
 
-/** Terse builders for the typed query of the directory contract. */
+/** Builders for the typed query of the directory contract, for any client. */
 type Scalar = string | boolean | number | Date | null;
 
 function value(v: Scalar) {

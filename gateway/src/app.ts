@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto';
+import Router from '@koa/router';
+import Koa from 'koa';
+import type { DirectoryClients } from '../../services/directory/client.js';
+import { authenticate, type Caller } from './auth.js';
+import { scimErrors } from './errors/middleware.js';
+import type { PagingLimits } from './scim/list-params.js';
+import type { RouteDeps } from './routes/context.js';
+import { discoveryRoutes } from './routes/discovery.js';
+import { groupRoutes } from './routes/groups.js';
+import { rootSearchRoute } from './routes/search.js';
+import { userRoutes } from './routes/users.js';
+
+/** Where the SCIM API is served: Wizer's published base path, and the short one. */
+export const SCIM_PREFIXES = ['/api/v1/scim/v2', '/scim/v2'];
+
+export interface Logger {
+  info(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface AppOptions {
+  directory: DirectoryClients;
+  limits: PagingLimits;
+  /** Largest accepted request body, in bytes. */
+  bodyLimit: number;
+  /** How long an authenticated token is trusted before asking the directory again. */
+  authCacheMs?: number;
+  /** Trust X-Forwarded-* (only behind a proxy that sets them). */
+  trustProxy?: boolean;
+  logger: Logger;
+}
+
+/** Builds the SCIM gateway. It does not listen: main.ts or a test does. */
+export function buildApp(options: AppOptions): Koa {
+  const app = new Koa({ proxy: options.trustProxy ?? false });
+  const deps: RouteDeps = {
+    directory: options.directory,
+    limits: options.limits,
+    bodyLimit: options.bodyLimit,
+  };
+
+  // One line per request: never a token, a password or a body.
+  app.use(async (ctx, next) => {
+    const started = process.hrtime.bigint();
+    const requestId = /^[\w-]{1,64}$/.test(ctx.get('x-request-id')) ? ctx.get('x-request-id') : randomUUID();
+    ctx.set('X-Request-Id', requestId);
+    try {
+      await next();
+    } finally {
+      options.logger.info({
+        requestId,
+        tenant: (ctx.state.caller as Caller | undefined)?.tenantId,
+        method: ctx.method,
+        route: ctx._matchedRoute ?? ctx.path.slice(0, 200),
+        status: ctx.status,
+        ms: Number(process.hrtime.bigint() - started) / 1e6,
+        ...(ctx.state.scimType && { scimType: ctx.state.scimType }),
+      });
+    }
+  });
+  app.use(scimErrors(options.directory));
+
+  for (const prefix of SCIM_PREFIXES) {
+    const setPrefix: Koa.Middleware = async (ctx, next) => {
+      ctx.state.scimPrefix = prefix;
+      await next();
+    };
+    const discovery = new Router({ prefix });
+    discovery.use(setPrefix);
+    discoveryRoutes(discovery, options.limits, options.bodyLimit);
+
+    const resources = new Router({ prefix });
+    resources.use(setPrefix, authenticate(options.directory, options.authCacheMs));
+    userRoutes(resources, deps);
+    groupRoutes(resources, deps);
+    rootSearchRoute(resources, deps);
+
+    for (const router of [discovery, resources]) {
+      app.use(router.routes());
+      app.use(router.allowedMethods({ throw: true }));
+    }
+  }
+  app.on('error', (error: unknown, ctx?: Koa.Context) => {
+    options.logger.error({ err: error, method: ctx?.method, path: ctx?.path }, 'request failed');
+  });
+  return app;
+}

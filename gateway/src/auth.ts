@@ -1,0 +1,67 @@
+import { createHash } from 'node:crypto';
+import type { Middleware } from 'koa';
+import type { DirectoryClients } from '../../services/directory/client.js';
+import { grpcToScim } from './errors/grpc-to-scim.js';
+import { ScimError } from './errors/scim-error.js';
+
+export interface Caller {
+  tenantId: string;
+  tokenId: string;
+  /** Recorded in the provisioning log for every change this request makes. */
+  actor: string;
+}
+
+const UNAUTHORIZED = () =>
+  new ScimError(
+    401,
+    'Authentication required: send the API token Wizer issued as "Authorization: Bearer <token>".',
+    undefined,
+    {
+      'WWW-Authenticate': 'Bearer realm="Wizer SCIM"',
+    },
+  );
+
+/**
+ * The token from the Authorization header: `Bearer <token>` with the scheme in
+ * any case, or the bare token, since Okta's Header Auth app sends the API Token
+ * field verbatim and admins paste either form.
+ */
+export function tokenOf(header: string): string | undefined {
+  const value = header.trim();
+  const match = /^bearer\s+(\S+)$/i.exec(value);
+  if (match) return match[1];
+  return value && !/\s/.test(value) ? value : undefined;
+}
+
+/**
+ * Authenticates every request through the directory. Answers are cached for
+ * `cacheMs` (default 1 s) by a hash of the token, so a revoked token stops
+ * working within that time on every gateway.
+ */
+export function authenticate(directory: DirectoryClients, cacheMs = 1000): Middleware {
+  const cache = new Map<string, { caller: Caller; until: number }>();
+  return async (ctx, next) => {
+    const token = tokenOf(ctx.get('authorization'));
+    if (!token) throw UNAUTHORIZED();
+    const key = createHash('sha256').update(token).digest('base64');
+    const now = Date.now();
+    let hit = cache.get(key);
+    if (!hit || hit.until <= now) {
+      try {
+        const auth = await directory.admin.authenticateToken({ token });
+        hit = {
+          caller: { tenantId: auth.tenantId, tokenId: auth.tokenId, actor: `token:${auth.tokenId}` },
+          until: now + cacheMs,
+        };
+      } catch (error) {
+        cache.delete(key);
+        const mapped = grpcToScim(error);
+        throw mapped?.status === 401 ? UNAUTHORIZED() : (mapped ?? error);
+      }
+      if (cache.size >= 10_000) cache.clear();
+      cache.set(key, hit);
+    }
+    ctx.state.caller = hit.caller;
+    await next();
+  };
+}

@@ -1,0 +1,50 @@
+/** The gateway's configuration, read from the environment once, in main.ts. */
+export interface GatewayConfig {
+  readonly host: string;
+  readonly port: number;
+  /** host:port of the directory service */
+  readonly directoryAddress: string;
+  /** Deadline of each directory call, in ms. */
+  readonly directoryDeadlineMs: number;
+  readonly defaultCount: number;
+  readonly maxCount: number;
+  readonly bodyLimit: number;
+  readonly trustProxy: boolean;
+  readonly logLevel: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Loads and checks the configuration; one error lists every bad variable. */
+export function loadConfig(env: Env = process.env): GatewayConfig {
+  const problems: string[] = [];
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      problems.push(`${name} must be an integer from ${min} to ${max}`);
+      return fallback;
+    }
+    return n;
+  };
+  const directoryAddress = env.DIRECTORY_ADDRESS || '127.0.0.1:50051';
+  if (!/^[^\s]+:\d{1,5}$/.test(directoryAddress) && !directoryAddress.startsWith('dns:')) {
+    problems.push('DIRECTORY_ADDRESS must be host:port');
+  }
+  const trust = (env.TRUST_PROXY ?? 'false').toLowerCase();
+  if (!['true', 'false', '1', '0'].includes(trust)) problems.push('TRUST_PROXY must be true or false');
+  const config: GatewayConfig = {
+    host: env.HOST || '127.0.0.1',
+    port: int('PORT', 8080, 0, 65535),
+    directoryAddress,
+    directoryDeadlineMs: int('DIRECTORY_DEADLINE_MS', 5000, 100, 120_000),
+    defaultCount: int('SCIM_DEFAULT_COUNT', 100, 1, 1000),
+    maxCount: int('SCIM_MAX_COUNT', 1000, 1, 1000),
+    bodyLimit: int('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    trustProxy: trust === 'true' || trust === '1',
+    logLevel: env.LOG_LEVEL || 'info',
+  };
+  if (problems.length) throw new Error(`bad configuration:\n  ${problems.join('\n  ')}`);
+  return Object.freeze(config);
+}

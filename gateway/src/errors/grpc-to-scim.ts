@@ -1,0 +1,92 @@
+import { status, type ServiceError } from '@grpc/grpc-js';
+import { ScimError, type ScimType } from './scim-error.js';
+
+const REASON_TO_SCIM_TYPE: Record<string, ScimType> = {
+  INVALID_FILTER: 'invalidFilter',
+  INVALID_VALUE: 'invalidValue',
+  INVALID_PATH: 'invalidPath',
+  INVALID_SYNTAX: 'invalidSyntax',
+  MUTABILITY: 'mutability',
+  TOO_MANY: 'tooMany',
+  TOO_LARGE: 'invalidValue',
+  INVALID_CURSOR: 'invalidValue',
+};
+
+/** Network errors before any status arrives count as the directory being unavailable. */
+const NETWORK_ERRNO = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+]);
+
+function isServiceError(error: unknown): error is ServiceError {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    'code' in error &&
+    'metadata' in error &&
+    typeof error.code === 'number'
+  );
+}
+
+/**
+ * The one mapping from directory (gRPC) errors to what a SCIM client sees. The
+ * directory's own messages are deliberate and safe to show for client errors;
+ * for server-side failures a fixed message is used.
+ */
+export function grpcToScim(error: unknown): ScimError | undefined {
+  if (!isServiceError(error)) {
+    const errno = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
+    return NETWORK_ERRNO.has(errno)
+      ? new ScimError(503, 'The directory is unavailable; retry shortly.', undefined, { 'Retry-After': '2' })
+      : undefined;
+  }
+  const [reason] = error.metadata.get('x-wizer-reason');
+  const details = error.details;
+  switch (error.code) {
+    // The addressed resource does not exist in this tenant.
+    case status.NOT_FOUND:
+      return new ScimError(404, details || 'Resource not found.');
+    // A uniqueness rule refused the write.
+    case status.ALREADY_EXISTS:
+      return new ScimError(409, details, 'uniqueness');
+    // The request is wrong; the reason picks the scimType.
+    case status.INVALID_ARGUMENT:
+      return new ScimError(400, details, REASON_TO_SCIM_TYPE[String(reason)] ?? 'invalidValue');
+    // If-Match named a version that is no longer current.
+    case status.FAILED_PRECONDITION:
+      return reason === 'VERSION_MISMATCH'
+        ? new ScimError(412, 'The resource changed since the version in If-Match; read it again.')
+        : new ScimError(400, details, 'invalidValue');
+    case status.UNAUTHENTICATED:
+      return new ScimError(401, 'The bearer token is missing, unknown, revoked or expired.', undefined, {
+        'WWW-Authenticate': 'Bearer realm="Wizer SCIM"',
+      });
+    case status.PERMISSION_DENIED:
+      return new ScimError(403, 'This token may not do that.');
+    // Retryable: the directory is down, restarting, or lost a write race.
+    case status.UNAVAILABLE:
+    case status.ABORTED:
+    case status.CANCELLED:
+      return new ScimError(503, 'The directory is unavailable; retry shortly.', undefined, {
+        'Retry-After': '2',
+      });
+    case status.RESOURCE_EXHAUSTED:
+      return new ScimError(429, 'Too many requests; retry shortly.', undefined, { 'Retry-After': '2' });
+    // The directory did not answer within the gateway's deadline.
+    case status.DEADLINE_EXCEEDED:
+      return new ScimError(504, 'The directory did not answer in time; retry shortly.');
+    // Server-side faults: never show their text.
+    case status.OK:
+    case status.UNKNOWN:
+    case status.OUT_OF_RANGE:
+    case status.UNIMPLEMENTED:
+    case status.INTERNAL:
+    case status.DATA_LOSS:
+      return new ScimError(500, 'An internal error occurred.');
+  }
+  return new ScimError(500, 'An internal error occurred.');
+}

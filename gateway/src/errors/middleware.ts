@@ -1,0 +1,75 @@
+import type { Context, Middleware } from 'koa';
+import type { DirectoryClients } from '../../../services/directory/client.js';
+import type { Caller } from '../auth.js';
+import { grpcToScim } from './grpc-to-scim.js';
+import { ScimError } from './scim-error.js';
+
+export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
+
+/** Any thrown thing → the ScimError the client sees. */
+export function toScimError(error: unknown): ScimError {
+  if (error instanceof ScimError) return error;
+  const mapped = grpcToScim(error);
+  if (mapped) return mapped;
+  // Koa / router errors (405, 404…) carry a status and an exposable message.
+  const status = (error as { status?: number }).status;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new ScimError(
+      status,
+      status === 405 ? 'Method not allowed on this resource.' : 'The request was refused.',
+    );
+  }
+  return new ScimError(500, 'An internal error occurred.');
+}
+
+/** What the provisioning log should say the rejected request was about. */
+function subjectOf(ctx: Context): { resourceType: string; resourceId: string; resourceName: string } {
+  const path = ctx.path.toLowerCase();
+  const body = ctx.state.body as Record<string, unknown> | undefined;
+  const resourceType = path.includes('/groups') ? 'group' : path.includes('/users') ? 'user' : 'request';
+  const name = body && (body.userName ?? body.displayName);
+  return {
+    resourceType,
+    resourceId: typeof ctx.params?.id === 'string' ? ctx.params.id : '',
+    resourceName: typeof name === 'string' ? name : '',
+  };
+}
+
+/**
+ * The first middleware: turns every failure into a SCIM Error response (RFC 7644
+ * §3.12), and records rejected requests of an authenticated tenant in its
+ * provisioning log, so support can answer "why is this user missing?".
+ */
+export function scimErrors(directory: DirectoryClients): Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined)
+        throw new ScimError(404, `No such endpoint: ${ctx.method} ${ctx.path}`);
+    } catch (error) {
+      const scim = toScimError(error);
+      ctx.status = scim.status;
+      ctx.type = SCIM_CONTENT_TYPE;
+      ctx.body = scim.toJSON();
+      for (const [name, value] of Object.entries(scim.headers)) ctx.set(name, value);
+      ctx.state.scimType = scim.scimType;
+      if (scim.status >= 500) ctx.app.emit('error', error, ctx);
+      const caller = ctx.state.caller as Caller | undefined;
+      if (caller && scim.status >= 400 && scim.status < 500) {
+        await directory.directory
+          .recordRejection(
+            {
+              tenantId: caller.tenantId,
+              operation: `${ctx.method} ${ctx.path}`,
+              reason: scim.detail,
+              httpStatus: scim.status,
+              scimType: scim.scimType ?? '',
+              ...subjectOf(ctx),
+            },
+            { actor: caller.actor, deadlineMs: 1000 },
+          )
+          .catch((e: unknown) => ctx.app.emit('error', e, ctx));
+      }
+    }
+  };
+}

@@ -1,0 +1,48 @@
+import type { Context } from 'koa';
+import type { DirectoryClients } from '../../../services/directory/client.js';
+import type { Caller } from '../auth.js';
+import { readJson } from '../body.js';
+import { SCIM_CONTENT_TYPE } from '../errors/middleware.js';
+import { ScimError } from '../errors/scim-error.js';
+import type { PagingLimits } from '../scim/list-params.js';
+import { etagOf } from '../scim/user-mapper.js';
+
+export interface RouteDeps {
+  directory: DirectoryClients;
+  limits: PagingLimits;
+  bodyLimit: number;
+}
+
+export const callerOf = (ctx: Context): Caller => ctx.state.caller as Caller;
+
+/** Settings for every directory call made on behalf of this request. */
+export const asCaller = (ctx: Context) => ({ actor: callerOf(ctx).actor });
+
+/** The SCIM base URL this request came in on, for `Location` and `$ref`. */
+export const baseUrlOf = (ctx: Context): string =>
+  `${ctx.protocol}://${ctx.host}${ctx.state.scimPrefix as string}`;
+
+export async function bodyOf(ctx: Context, deps: RouteDeps): Promise<Record<string, unknown>> {
+  const body = await readJson(ctx, deps.bodyLimit);
+  ctx.state.body = body;
+  return body;
+}
+
+/**
+ * The version an `If-Match` header asks for: `W/"3"` or `"3"`; `*` or none is no
+ * condition. A tag this service never issued cannot match (412).
+ */
+export function ifMatch(ctx: Context): number | undefined {
+  const header = ctx.get('if-match').trim();
+  if (!header || header === '*') return undefined;
+  const match = /^(?:W\/)?"(\d+)"$/.exec(header);
+  if (!match) throw new ScimError(412, 'If-Match does not name a version of this resource.');
+  return Number(match[1]);
+}
+
+export function send(ctx: Context, status: number, body: unknown, version?: number): void {
+  ctx.status = status;
+  ctx.type = SCIM_CONTENT_TYPE;
+  ctx.body = body;
+  if (version !== undefined) ctx.set('ETag', etagOf(version));
+}

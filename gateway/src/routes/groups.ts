@@ -1,0 +1,196 @@
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import type { Department, Member } from '#proto/department.js';
+import { DepartmentOrigin } from '#proto/department.js';
+import { MembershipSource } from '#proto/user.js';
+import { ScimError } from '../errors/scim-error.js';
+import { groupFromScim, groupToScim } from '../scim/group-mapper.js';
+import { listParams, listResponse, PUSHED_ONLY } from '../scim/list-params.js';
+import { groupChanges } from '../scim/patch/group-changes.js';
+import { parseOperations } from '../scim/patch/operations.js';
+import { project, wantsMembers } from '../scim/projection.js';
+import { GROUP_TYPE } from '../scim/schemas.js';
+import { asCaller, baseUrlOf, bodyOf, callerOf, ifMatch, send, type RouteDeps } from './context.js';
+
+const MEMBERS_PAGE = 1000;
+
+/** /Groups: the pushed departments (DESIGN §3), with their pushed members. */
+export function groupRoutes(router: Router, deps: RouteDeps): void {
+  const { directory } = deps.directory;
+
+  /** Every pushed member, page by page (only when the response includes members). */
+  const membersOf = async (ctx: Context, departmentId: string): Promise<Member[]> => {
+    const members: Member[] = [];
+    let cursor = '';
+    do {
+      const page = await directory.listMembers(
+        {
+          tenantId: callerOf(ctx).tenantId,
+          departmentId,
+          source: MembershipSource.MEMBERSHIP_SOURCE_PUSHED,
+          limit: MEMBERS_PAGE,
+          cursor,
+        },
+        asCaller(ctx),
+      );
+      members.push(...page.members);
+      cursor = page.nextCursor;
+    } while (cursor);
+    return members;
+  };
+
+  /** A department that is a SCIM Group: attribute-only departments are not groups (404). */
+  const getGroup = async (ctx: Context, id: string): Promise<Department> => {
+    const department = await directory.getDepartment({ tenantId: callerOf(ctx).tenantId, id }, asCaller(ctx));
+    if (department.origin !== DepartmentOrigin.DEPARTMENT_ORIGIN_PUSHED)
+      throw new ScimError(404, `no group with id ${id}`);
+    return department;
+  };
+
+  const respond = async (ctx: Context, status: number, department: Department) => {
+    const { attributes, excludedAttributes } = listParams(GROUP_TYPE, ctx.query, deps.limits);
+    const members = wantsMembers(attributes, excludedAttributes)
+      ? await membersOf(ctx, department.id)
+      : undefined;
+    const resource = groupToScim(department, members, baseUrlOf(ctx));
+    send(ctx, status, project(GROUP_TYPE, resource, attributes, excludedAttributes), department.version);
+    if (status === 201) ctx.set('Location', `${baseUrlOf(ctx)}/Groups/${department.id}`);
+  };
+
+  const list = async (ctx: Context, source: Record<string, unknown>) => {
+    const params = listParams(GROUP_TYPE, source, deps.limits, PUSHED_ONLY);
+    const page = await directory.listDepartments(
+      { tenantId: callerOf(ctx).tenantId, query: params.query },
+      asCaller(ctx),
+    );
+    const loadMembers = wantsMembers(params.attributes, params.excludedAttributes);
+    const base = baseUrlOf(ctx);
+    const resources = [];
+    for (const department of page.departments) {
+      const members = loadMembers ? await membersOf(ctx, department.id) : undefined;
+      resources.push(
+        project(
+          GROUP_TYPE,
+          groupToScim(department, members, base),
+          params.attributes,
+          params.excludedAttributes,
+        ),
+      );
+    }
+    send(ctx, 200, listResponse(resources, page.total ?? resources.length, params.startIndex));
+  };
+
+  router.get('/Groups', (ctx) => list(ctx, ctx.query));
+  router.post('/Groups/.search', async (ctx) => list(ctx, await bodyOf(ctx, deps)));
+
+  router.post('/Groups', async (ctx) => {
+    const input = groupFromScim(await bodyOf(ctx, deps));
+    const pushed = await directory.pushDepartment(
+      {
+        tenantId: callerOf(ctx).tenantId,
+        name: input.displayName,
+        externalId: input.externalId,
+        extra: input.extra,
+        memberUserIds: input.memberIds,
+        requestId: ctx.get('idempotency-key').slice(0, 128),
+      },
+      asCaller(ctx),
+    );
+    await respond(ctx, 201, pushed.department!);
+  });
+
+  router.get('/Groups/:id', async (ctx) => {
+    await respond(ctx, 200, await getGroup(ctx, ctx.params.id!));
+  });
+
+  router.put('/Groups/:id', async (ctx) => {
+    const input = groupFromScim(await bodyOf(ctx, deps));
+    const tenantId = callerOf(ctx).tenantId;
+    const id = ctx.params.id!;
+    await directory.updateDepartment(
+      {
+        tenantId,
+        id,
+        department: {
+          name: input.displayName,
+          externalId: input.externalId,
+          extra: input.extra,
+        } as Department,
+        updateMask: ['name', 'external_id', 'extra'],
+        expectedVersion: ifMatch(ctx),
+      },
+      asCaller(ctx),
+    );
+    const changed = await directory.changePushedMembers(
+      {
+        tenantId,
+        departmentId: id,
+        replace: { userIds: input.memberIds },
+        addUserIds: [],
+        removeUserIds: [],
+        expectedVersion: undefined,
+      },
+      asCaller(ctx),
+    );
+    await respond(ctx, 200, changed.department!);
+  });
+
+  router.patch('/Groups/:id', async (ctx) => {
+    const changes = groupChanges(parseOperations(await bodyOf(ctx, deps)));
+    const tenantId = callerOf(ctx).tenantId;
+    const id = ctx.params.id!;
+    let expectedVersion = ifMatch(ctx);
+    let department: Department | undefined;
+    const mask = [
+      ...(changes.displayName !== undefined ? ['name'] : []),
+      ...(changes.externalId !== undefined ? ['external_id'] : []),
+    ];
+    if (mask.length) {
+      department = await directory.updateDepartment(
+        {
+          tenantId,
+          id,
+          department: {
+            name: changes.displayName ?? '',
+            externalId: changes.externalId ?? undefined,
+          } as Department,
+          updateMask: mask,
+          expectedVersion,
+        },
+        asCaller(ctx),
+      );
+      expectedVersion = undefined;
+    }
+    if (changes.replace || changes.add.length || changes.remove.length) {
+      const result = await directory.changePushedMembers(
+        {
+          tenantId,
+          departmentId: id,
+          replace: changes.replace && { userIds: changes.replace },
+          addUserIds: changes.add,
+          removeUserIds: changes.remove,
+          expectedVersion,
+        },
+        asCaller(ctx),
+      );
+      department = result.department;
+    }
+    department ??= await getGroup(ctx, id);
+    if (expectedVersion !== undefined && department.version !== expectedVersion) {
+      throw new ScimError(412, 'The resource changed since the version in If-Match; read it again.');
+    }
+    // RFC 7644 §3.5.2: 204 unless the client asked for attributes back, so a push to a large
+    // group never reads the whole group.
+    if (ctx.query.attributes || ctx.query.excludedAttributes) return respond(ctx, 200, department);
+    ctx.status = 204;
+    ctx.set('ETag', `W/"${department.version}"`);
+  });
+
+  router.delete('/Groups/:id', async (ctx) => {
+    await directory.deleteDepartmentPush(
+      { tenantId: callerOf(ctx).tenantId, id: ctx.params.id! },
+      asCaller(ctx),
+    );
+    ctx.status = 204;
+  });
+}

@@ -1,0 +1,85 @@
+import type { Query } from '#proto/query.js';
+import { and, cmp } from '../../../services/directory/query-builders.js';
+import { badRequest } from '../errors/scim-error.js';
+import { pick } from './coerce.js';
+import { parseFilter } from './filter/parse.js';
+import { sortField, toQueryFilter } from './filter/to-query.js';
+import { attributeList } from './projection.js';
+import type { ResourceTypeDef } from './schemas.js';
+
+export interface PagingLimits {
+  /** Page size when the client names none. */
+  defaultCount: number;
+  /** The most resources one page returns (advertised as filter.maxResults). */
+  maxCount: number;
+}
+
+export interface ListParams {
+  query: Query;
+  startIndex: number;
+  attributes?: string[];
+  excludedAttributes?: string[];
+}
+
+function integer(value: unknown, name: string): number | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const n = typeof value === 'number' ? value : Number(String(value).trim());
+  if (!Number.isInteger(n)) throw badRequest('invalidValue', `${name} must be an integer`);
+  return n;
+}
+
+/**
+ * Reads list parameters from a query string or a SearchRequest body (RFC 7644
+ * §3.4.2, §3.4.3): startIndex below 1 counts as 1; count is clamped to 0…max;
+ * `count=0` asks only for the total.
+ */
+export function listParams(
+  type: ResourceTypeDef,
+  source: Record<string, unknown>,
+  limits: PagingLimits,
+  base?: Query['filter'],
+): ListParams {
+  const startIndex = Math.max(1, integer(pick(source, 'startIndex'), 'startIndex') ?? 1);
+  const count = Math.min(
+    limits.maxCount,
+    Math.max(0, integer(pick(source, 'count'), 'count') ?? limits.defaultCount),
+  );
+  const filterText = pick(source, 'filter');
+  if (filterText !== undefined && typeof filterText !== 'string')
+    throw badRequest('invalidFilter', 'filter must be a string');
+  const scimFilter = filterText ? toQueryFilter(type, parseFilter(filterText)) : undefined;
+  const filter = base && scimFilter ? and(base, scimFilter) : (base ?? scimFilter);
+  const sortBy = pick(source, 'sortBy');
+  const sortOrder = String(pick(source, 'sortOrder') ?? 'ascending').toLowerCase();
+  if (sortOrder !== 'ascending' && sortOrder !== 'descending') {
+    throw badRequest('invalidValue', 'sortOrder must be ascending or descending');
+  }
+  return {
+    startIndex,
+    attributes: attributeList(pick(source, 'attributes')),
+    excludedAttributes: attributeList(pick(source, 'excludedAttributes')),
+    query: {
+      filter,
+      orderBy: typeof sortBy === 'string' && sortBy ? sortField(type, sortBy) : '',
+      descending: sortOrder === 'descending',
+      offset: startIndex - 1,
+      limit: count,
+      cursor: '',
+      skipTotal: false,
+    },
+  };
+}
+
+/** Groups are the pushed departments only. */
+export const PUSHED_ONLY = cmp('pushed', 'eq', true);
+
+/** The ListResponse envelope (RFC 7644 §3.4.2): numbers as numbers, itemsPerPage = resources returned. */
+export function listResponse(resources: unknown[], total: number, startIndex: number) {
+  return {
+    schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'],
+    totalResults: total,
+    startIndex,
+    itemsPerPage: resources.length,
+    Resources: resources,
+  };
+}

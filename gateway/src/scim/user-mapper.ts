@@ -1,0 +1,228 @@
+import type { User } from '#proto/user.js';
+import { MembershipSource } from '#proto/user.js';
+import { asBoolean, asList, asObject, asString, checkKey, isObject, pick } from './coerce.js';
+import { COMMON_ATTRIBUTES, ENTERPRISE_SCHEMA, ENTERPRISE_USER, USER, USER_SCHEMA } from './schemas.js';
+
+/** The only module that knows both the SCIM User and the directory's User. */
+
+const IGNORED = new Set(['schemas', 'id', 'meta', 'groups', 'password']);
+/** Core multi-valued attributes the directory keeps verbatim rather than typed. */
+const VERBATIM = new Set(['ims', 'photos', 'entitlements', 'roles', 'x509certificates']);
+const CORE = new Map([...USER.attributes, ...COMMON_ATTRIBUTES].map((a) => [a.name.toLowerCase(), a.name]));
+
+type Json = Record<string, unknown>;
+
+function nameOf(value: unknown) {
+  const name = asObject(value, 'name');
+  if (!name) return undefined;
+  const out = {
+    formatted: asString(pick(name, 'formatted'), 'name.formatted'),
+    familyName: asString(pick(name, 'familyName'), 'name.familyName'),
+    givenName: asString(pick(name, 'givenName'), 'name.givenName'),
+    middleName: asString(pick(name, 'middleName'), 'name.middleName'),
+    honorificPrefix: asString(pick(name, 'honorificPrefix'), 'name.honorificPrefix'),
+    honorificSuffix: asString(pick(name, 'honorificSuffix'), 'name.honorificSuffix'),
+  };
+  return Object.values(out).some((v) => v !== undefined) ? out : undefined;
+}
+
+/** value/type/primary/display items; an item without a value is a clear, and is dropped. */
+function valuesOf(value: unknown, path: string) {
+  return asList(value, path).flatMap((item, i) => {
+    const v = asString(pick(item, 'value'), `${path}[${i}].value`);
+    if (v === undefined) return [];
+    return [
+      {
+        value: v,
+        type: asString(pick(item, 'type'), `${path}[${i}].type`),
+        primary: asBoolean(pick(item, 'primary'), `${path}[${i}].primary`) ?? false,
+        display: asString(pick(item, 'display'), `${path}[${i}].display`),
+      },
+    ];
+  });
+}
+
+function addressesOf(value: unknown) {
+  return asList(value, 'addresses').map((item, i) => {
+    const s = (key: string) => asString(pick(item, key), `addresses[${i}].${key}`);
+    return {
+      formatted: s('formatted'),
+      streetAddress: s('streetAddress'),
+      locality: s('locality'),
+      region: s('region'),
+      postalCode: s('postalCode'),
+      country: s('country'),
+      type: s('type'),
+      primary: asBoolean(pick(item, 'primary'), `addresses[${i}].primary`) ?? false,
+    };
+  });
+}
+
+/** The enterprise extension object; its unknown keys are returned apart, to keep verbatim. */
+function enterpriseOf(value: unknown): { enterprise?: User['enterprise']; unknown: Json } {
+  const object = asObject(value, ENTERPRISE_SCHEMA);
+  if (!object) return { unknown: {} };
+  const known = new Set(ENTERPRISE_USER.attributes.map((a) => a.name.toLowerCase()));
+  const unknown: Json = {};
+  for (const [key, v] of Object.entries(object)) {
+    checkKey(key);
+    if (!known.has(key.toLowerCase())) unknown[key] = v;
+  }
+  const s = (key: string) => asString(pick(object, key), `${ENTERPRISE_SCHEMA}:${key}`);
+  // Entra sends the manager as a bare id string; RFC 7643 as {value}.
+  const rawManager = pick(object, 'manager');
+  const manager =
+    typeof rawManager === 'string'
+      ? { value: asString(rawManager, 'manager'), displayName: undefined }
+      : (() => {
+          const m = asObject(rawManager, 'manager');
+          return (
+            m && {
+              value: asString(pick(m, 'value'), 'manager.value'),
+              displayName: asString(pick(m, 'displayName'), 'manager.displayName'),
+            }
+          );
+        })();
+  const enterprise = {
+    employeeNumber: s('employeeNumber'),
+    costCenter: s('costCenter'),
+    organization: s('organization'),
+    division: s('division'),
+    department: s('department'),
+    manager: manager?.value || manager?.displayName ? manager : undefined,
+  };
+  return {
+    enterprise: Object.values(enterprise).some((v) => v !== undefined) ? enterprise : undefined,
+    unknown,
+  };
+}
+
+/**
+ * A SCIM User body → the directory's User. Attribute names match
+ * case-insensitively; read-only attributes and `password` are ignored; anything
+ * not modelled is kept verbatim in `extra`. `active` defaults to true.
+ */
+export function userFromScim(body: Json, id = ''): User {
+  const core: Json = {};
+  const extra: Json = {};
+  let enterpriseValue: Json = {};
+  for (const [key, value] of Object.entries(body)) {
+    checkKey(key);
+    const lower = key.toLowerCase();
+    if (IGNORED.has(lower)) continue;
+    if (lower === ENTERPRISE_SCHEMA.toLowerCase()) {
+      if (isObject(value)) enterpriseValue = { ...enterpriseValue, ...value };
+      else if (value !== null) asObject(value, key);
+    } else if (lower.startsWith(`${ENTERPRISE_SCHEMA.toLowerCase()}:`)) {
+      enterpriseValue[key.slice(ENTERPRISE_SCHEMA.length + 1)] = value;
+    } else if (lower.startsWith(`${USER_SCHEMA.toLowerCase()}:`)) {
+      const name = key.slice(USER_SCHEMA.length + 1).toLowerCase();
+      if (!IGNORED.has(name)) core[CORE.get(name) ?? name] = value;
+    } else if (CORE.has(lower) && !VERBATIM.has(lower)) {
+      core[CORE.get(lower)!] = value;
+    } else {
+      extra[CORE.get(lower) ?? key] = value;
+    }
+  }
+  const { enterprise, unknown } = enterpriseOf(enterpriseValue);
+  if (Object.keys(unknown).length) extra[ENTERPRISE_SCHEMA] = unknown;
+  const s = (key: string) => asString(core[key], key);
+  return {
+    id,
+    userName: s('userName') ?? '',
+    externalId: s('externalId'),
+    active: asBoolean(core.active, 'active') ?? true,
+    name: nameOf(core.name),
+    displayName: s('displayName'),
+    nickName: s('nickName'),
+    profileUrl: s('profileUrl'),
+    title: s('title'),
+    userType: s('userType'),
+    preferredLanguage: s('preferredLanguage'),
+    locale: s('locale'),
+    timezone: s('timezone'),
+    emails: valuesOf(core.emails, 'emails'),
+    phoneNumbers: valuesOf(core.phoneNumbers, 'phoneNumbers'),
+    addresses: addressesOf(core.addresses),
+    enterprise,
+    extra: Object.keys(extra).length ? JSON.parse(JSON.stringify(extra)) : undefined,
+    version: 0,
+    createdAt: undefined,
+    updatedAt: undefined,
+    memberships: [],
+  };
+}
+
+/** Drops undefined values and empty objects, recursively one level. */
+function clean<T extends Json>(object: T): T | undefined {
+  const out = Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined && v !== '')) as T;
+  return Object.keys(out).length ? out : undefined;
+}
+
+export const etagOf = (version: number) => `W/"${version}"`;
+
+/** The directory's User → the SCIM User a client reads. */
+export function userToScim(user: User, baseUrl: string): Json {
+  const extra = (user.extra ?? {}) as Json;
+  const { [ENTERPRISE_SCHEMA]: unknownEnterprise, ...otherExtra } = extra;
+  const manager = user.enterprise?.manager;
+  const enterprise = user.enterprise
+    ? clean({
+        employeeNumber: user.enterprise.employeeNumber,
+        costCenter: user.enterprise.costCenter,
+        organization: user.enterprise.organization,
+        division: user.enterprise.division,
+        department: user.enterprise.department,
+        manager: manager
+          ? clean({
+              value: manager.value,
+              ...(manager.value && { $ref: `${baseUrl}/Users/${manager.value}` }),
+              displayName: manager.displayName,
+            })
+          : undefined,
+        ...(isObject(unknownEnterprise) ? unknownEnterprise : {}),
+      })
+    : isObject(unknownEnterprise)
+      ? unknownEnterprise
+      : undefined;
+  const extensionSchemas = Object.keys(otherExtra).filter((k) => /^urn:/i.test(k));
+  const groups = user.memberships
+    .filter((m) => m.source === MembershipSource.MEMBERSHIP_SOURCE_PUSHED)
+    .map((m) => ({
+      value: m.departmentId,
+      $ref: `${baseUrl}/Groups/${m.departmentId}`,
+      display: m.departmentName,
+      type: 'direct',
+    }));
+  const multi = <T extends Json>(list: T[]) => (list.length ? list.map((item) => clean(item)!) : undefined);
+  const resource: Json = {
+    schemas: [USER_SCHEMA, ...(enterprise ? [ENTERPRISE_SCHEMA] : []), ...extensionSchemas],
+    id: user.id,
+    externalId: user.externalId,
+    userName: user.userName,
+    name: user.name && clean({ ...user.name }),
+    displayName: user.displayName,
+    nickName: user.nickName,
+    profileUrl: user.profileUrl,
+    title: user.title,
+    userType: user.userType,
+    preferredLanguage: user.preferredLanguage,
+    locale: user.locale,
+    timezone: user.timezone,
+    active: user.active,
+    emails: multi(user.emails as unknown as Json[]),
+    phoneNumbers: multi(user.phoneNumbers as unknown as Json[]),
+    addresses: multi(user.addresses as unknown as Json[]),
+    groups: groups.length ? groups : undefined,
+    ...otherExtra,
+    ...(enterprise && { [ENTERPRISE_SCHEMA]: enterprise }),
+    meta: {
+      resourceType: 'User',
+      created: user.createdAt?.toISOString(),
+      lastModified: user.updatedAt?.toISOString(),
+      location: `${baseUrl}/Users/${user.id}`,
+      version: etagOf(user.version),
+    },
+  };
+  return Object.fromEntries(Object.entries(resource).filter(([, v]) => v !== undefined));
+}
