@@ -1,7 +1,6 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import type { Department, Member } from '#proto/department.js';
-import { DepartmentOrigin } from '#proto/department.js';
+import { Department, DepartmentOrigin, type Member } from '#proto/department.js';
 import { MembershipSource } from '#proto/user.js';
 import { ScimError } from '../errors/scim-error.js';
 import { groupFromScim, groupToScim } from '../scim/group-mapper.js';
@@ -111,11 +110,11 @@ export function groupRoutes(router: Router, deps: RouteDeps): void {
       {
         tenantId,
         id,
-        department: {
+        department: Department.fromPartial({
           name: input.displayName,
           externalId: input.externalId,
           extra: input.extra,
-        } as Department,
+        }),
         updateMask: ['name', 'external_id', 'extra'],
         expectedVersion: ifMatch(ctx),
       },
@@ -150,10 +149,10 @@ export function groupRoutes(router: Router, deps: RouteDeps): void {
         {
           tenantId,
           id,
-          department: {
+          department: Department.fromPartial({
             name: changes.displayName ?? '',
             externalId: changes.externalId ?? undefined,
-          } as Department,
+          }),
           updateMask: mask,
           expectedVersion,
         },
