@@ -38,6 +38,7 @@ export function listParams(
   source: Record<string, unknown>,
   limits: PagingLimits,
   base?: Query['filter'],
+  options: { unknownMatchesNothing?: boolean } = {},
 ): ListParams {
   const startIndex = Math.max(1, integer(pick(source, 'startIndex'), 'startIndex') ?? 1);
   const count = Math.min(
@@ -47,7 +48,7 @@ export function listParams(
   const filterText = pick(source, 'filter');
   if (filterText !== undefined && typeof filterText !== 'string')
     throw badRequest('invalidFilter', 'filter must be a string');
-  const scimFilter = filterText ? toQueryFilter(type, parseFilter(filterText)) : undefined;
+  const scimFilter = filterText ? toQueryFilter(type, parseFilter(filterText), options) : undefined;
   const filter = base && scimFilter ? and(base, scimFilter) : (base ?? scimFilter);
   const sortBy = pick(source, 'sortBy');
   const sortOrder = String(pick(source, 'sortOrder') ?? 'ascending').toLowerCase();

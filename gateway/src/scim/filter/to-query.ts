@@ -45,20 +45,31 @@ function compare(field: string, attribute: AttributeDef, path: string, filter: F
  * attribute that is unknown, or that the directory does not index, is
  * `invalidFilter` — nothing is ever evaluated by scanning in JavaScript.
  */
-export function toQueryFilter(type: ResourceTypeDef, filter: Filter): QueryFilter {
+export function toQueryFilter(
+  type: ResourceTypeDef,
+  filter: Filter,
+  options: { unknownMatchesNothing?: boolean } = {},
+): QueryFilter {
+  const recurse = (f: Filter) => toQueryFilter(type, f, options);
   switch (filter.op) {
     case 'and':
-      return and(...filter.filters.map((f) => toQueryFilter(type, f)));
+      return and(...filter.filters.map(recurse));
     case 'or':
-      return or(...filter.filters.map((f) => toQueryFilter(type, f)));
+      return or(...filter.filters.map(recurse));
     case 'not':
-      return not(toQueryFilter(type, filter.filter));
+      return not(recurse(filter.filter));
     case '[]':
+      if (options.unknownMatchesNothing && !resolvePath(type, filter.attrPath)) return NOTHING;
       return valuePath(type, filter.attrPath, filter.valFilter);
     default:
+      // Root searches span resource types: a term about an attribute this type lacks is false for it.
+      if (options.unknownMatchesNothing && !resolvePath(type, filter.attrPath)) return NOTHING;
       return comparison(type, filter);
   }
 }
+
+/** A condition no resource meets: every resource has an id. */
+const NOTHING = not(cmp('id', 'pr'));
 
 function comparison(type: ResourceTypeDef, filter: Extract<Filter, { attrPath: string }>): QueryFilter {
   const resolved = resolvePath(type, filter.attrPath);
