@@ -5,16 +5,20 @@
  * its token once. Ctrl-C or SIGTERM stops both.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connectDirectory } from '../services/directory/client.js';
 import { DEFAULT_DIRECTORY_ADDRESS } from '../services/directory/src/config.js';
+import { clientCredentials, clientTlsFromEnv } from '../services/directory/tls.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const env = { ...process.env, DIRECTORY_ADDRESS: process.env.DIRECTORY_ADDRESS || DEFAULT_DIRECTORY_ADDRESS };
 const port = process.env.PORT || '8080';
 const host = process.env.HOST || '127.0.0.1';
-const baseUrl = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}/api/v1/scim/v2`;
+const scheme = process.env.TLS_CERT_FILE ? 'https' : 'http';
+const probeHost = host === '0.0.0.0' ? '127.0.0.1' : host;
+const baseUrl = `${scheme}://${probeHost}:${port}/api/v1/scim/v2`;
 
 const children: ChildProcess[] = [];
 let stopping = false;
@@ -65,14 +69,25 @@ async function until<T>(what: string, probe: () => Promise<T>, timeoutMs = 30_00
 }
 
 run('directory', 'services/directory/src/main.ts');
-const clients = connectDirectory(env.DIRECTORY_ADDRESS, { actor: 'admin', deadlineMs: 2000 });
+const clients = connectDirectory(env.DIRECTORY_ADDRESS, {
+  actor: 'admin',
+  deadlineMs: 2000,
+  credentials: clientCredentials(clientTlsFromEnv(env)),
+});
 try {
   const { tenants } = await until('the directory', () => clients.admin.listTenants({}));
   run('gateway', 'gateway/src/main.ts');
-  await until('the gateway', async () => {
-    const res = await fetch(`${baseUrl}/ServiceProviderConfig`);
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
-  });
+  await until(
+    'the gateway',
+    () =>
+      new Promise<void>((resolve, reject) => {
+        const socket = net.connect(Number(port), probeHost, () => {
+          socket.end();
+          resolve();
+        });
+        socket.on('error', reject);
+      }),
+  );
   console.log(`\nWizer SCIM base URL: ${baseUrl}`);
   if (tenants.length === 0) {
     const tenant = await clients.admin.createTenant({ name: 'Development' });

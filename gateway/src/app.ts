@@ -10,6 +10,8 @@ import { discoveryRoutes } from './routes/discovery.js';
 import { groupRoutes } from './routes/groups.js';
 import { rootSearchRoute } from './routes/search.js';
 import { userRoutes } from './routes/users.js';
+import { operationRoutes } from './routes/operations.js';
+import { httpDuration, httpRequests, rejectedRequests } from './metrics.js';
 
 /** Where the SCIM API is served: Wizer's published base path, and the short one. */
 export const SCIM_PREFIXES = ['/api/v1/scim/v2', '/scim/v2'];
@@ -48,11 +50,18 @@ export function buildApp(options: AppOptions): Koa {
     try {
       await next();
     } finally {
+      const route = ctx._matchedRoute ? String(ctx._matchedRoute) : 'unmatched';
+      const labels = { method: ctx.method, route, status: String(ctx.status) };
+      httpRequests.inc(labels);
+      httpDuration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+      const tenant = (ctx.state.caller as Caller | undefined)?.tenantId;
+      if (tenant && ctx.status >= 400 && ctx.status < 500)
+        rejectedRequests.inc({ tenant, status: String(ctx.status) });
       options.logger.info({
         requestId,
-        tenant: (ctx.state.caller as Caller | undefined)?.tenantId,
+        tenant,
         method: ctx.method,
-        route: ctx._matchedRoute ?? ctx.path.slice(0, 200),
+        route,
         status: ctx.status,
         ms: Number(process.hrtime.bigint() - started) / 1e6,
         ...(ctx.state.scimType && { scimType: ctx.state.scimType }),
@@ -60,6 +69,10 @@ export function buildApp(options: AppOptions): Koa {
     }
   });
   app.use(scimErrors(options.directory));
+
+  const operations = new Router();
+  operationRoutes(operations, options.directory);
+  app.use(operations.routes());
 
   for (const prefix of SCIM_PREFIXES) {
     const setPrefix: Koa.Middleware = async (ctx, next) => {

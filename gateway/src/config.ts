@@ -1,19 +1,28 @@
+import fs from 'node:fs';
+import { clientTlsFromEnv, type ClientTlsFiles } from '../../services/directory/tls.js';
+
 /** The gateway's configuration, read from the environment once, in main.ts. */
 export interface GatewayConfig {
   readonly host: string;
   readonly port: number;
+  /** PEM files: serve HTTPS with this certificate (Okta only talks HTTPS). */
+  readonly tls?: { cert: string; key: string };
   /** host:port of the directory service */
   readonly directoryAddress: string;
+  readonly directoryTls?: ClientTlsFiles;
   /** Deadline of each directory call, in ms. */
   readonly directoryDeadlineMs: number;
   readonly defaultCount: number;
   readonly maxCount: number;
   readonly bodyLimit: number;
+  /** Trust X-Forwarded-Proto/Host/For: only behind a proxy that sets them. */
   readonly trustProxy: boolean;
   readonly logLevel: string;
 }
 
 type Env = Record<string, string | undefined>;
+
+export const DEFAULT_PORT = 8080;
 
 /** Loads and checks the configuration; one error lists every bad variable. */
 export function loadConfig(env: Env = process.env): GatewayConfig {
@@ -28,16 +37,31 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     }
     return n;
   };
+  const file = (name: string) => {
+    const path = env[name];
+    if (path && !fs.existsSync(path)) problems.push(`${name} names a file that does not exist: ${path}`);
+    return path || undefined;
+  };
   const directoryAddress = env.DIRECTORY_ADDRESS || '127.0.0.1:50051';
-  if (!/^[^\s]+:\d{1,5}$/.test(directoryAddress) && !directoryAddress.startsWith('dns:')) {
-    problems.push('DIRECTORY_ADDRESS must be host:port');
-  }
+  if (!/^[^\s]+:\d{1,5}$/.test(directoryAddress)) problems.push('DIRECTORY_ADDRESS must be host:port');
   const trust = (env.TRUST_PROXY ?? 'false').toLowerCase();
   if (!['true', 'false', '1', '0'].includes(trust)) problems.push('TRUST_PROXY must be true or false');
+  const cert = file('TLS_CERT_FILE');
+  const key = file('TLS_KEY_FILE');
+  if (Boolean(cert) !== Boolean(key)) problems.push('TLS_CERT_FILE and TLS_KEY_FILE go together');
+  const directoryTls = clientTlsFromEnv(env);
+  for (const name of [
+    'DIRECTORY_TLS_CA_FILE',
+    'DIRECTORY_TLS_CLIENT_CERT_FILE',
+    'DIRECTORY_TLS_CLIENT_KEY_FILE',
+  ])
+    file(name);
   const config: GatewayConfig = {
     host: env.HOST || '127.0.0.1',
-    port: int('PORT', 8080, 0, 65535),
+    port: int('PORT', DEFAULT_PORT, 0, 65535),
+    tls: cert && key ? { cert, key } : undefined,
     directoryAddress,
+    directoryTls,
     directoryDeadlineMs: int('DIRECTORY_DEADLINE_MS', 5000, 100, 120_000),
     defaultCount: int('SCIM_DEFAULT_COUNT', 100, 1, 1000),
     maxCount: int('SCIM_MAX_COUNT', 1000, 1, 1000),

@@ -1,11 +1,13 @@
 import {
   credentials,
+  makeGenericClientConstructor,
   Metadata,
   type CallOptions,
   type ChannelCredentials,
   type ClientUnaryCall,
   type ServiceError,
 } from '@grpc/grpc-js';
+import { service as healthService } from 'grpc-health-check';
 import { AdminServiceClient } from '#proto/admin.js';
 import { DirectoryServiceClient, type WatchEventsRequest } from '#proto/directory.js';
 import type { Event } from '#proto/event.js';
@@ -81,6 +83,8 @@ function promisify<C extends object>(
 export interface DirectoryClients {
   directory: Promised<DirectoryServiceClient>;
   admin: Promised<AdminServiceClient>;
+  /** grpc.health.v1: whether the directory serves (false when it is down or draining). */
+  serving(deadlineMs?: number): Promise<boolean>;
   /** Every event after `afterSequence`, then live ones, until `signal` aborts. */
   watchEvents(request: WatchEventsRequest, signal?: AbortSignal): AsyncIterable<Event>;
   close(): void;
@@ -94,9 +98,31 @@ export function connectDirectory(address: string, options: ClientOptions): Direc
     ...options.channelOptions,
     channelOverride: directory.getChannel(),
   });
+  const HealthClient = makeGenericClientConstructor(healthService as never, 'Health');
+  const health = new HealthClient(address, creds, {
+    ...options.channelOptions,
+    channelOverride: directory.getChannel(),
+  }) as unknown as {
+    check(
+      req: { service: string },
+      md: Metadata,
+      o: Partial<CallOptions>,
+      cb: Callback<{ status: string | number }>,
+    ): void;
+  };
   return {
     directory: promisify(directory, DirectoryServiceClient.service, options),
     admin: promisify(admin, AdminServiceClient.service, options),
+    serving(deadlineMs = 1000) {
+      return new Promise((resolve) => {
+        health.check(
+          { service: '' },
+          new Metadata(),
+          { deadline: new Date(Date.now() + deadlineMs) },
+          (error, response) => resolve(!error && (response.status === 'SERVING' || response.status === 1)),
+        );
+      });
+    },
     watchEvents(request, signal) {
       const metadata = new Metadata();
       metadata.set('x-wizer-actor', options.actor);

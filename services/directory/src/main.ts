@@ -1,13 +1,31 @@
-import { ServerCredentials } from '@grpc/grpc-js';
+import http from 'node:http';
 import { pino } from 'pino';
-import { loadConfig } from './config.js';
+import { serverCredentials } from '../tls.js';
+import { loadConfig, type DirectoryConfig } from './config.js';
 import { ChangeFeed } from './domain/context.js';
+import { registry } from './metrics.js';
 import { buildServer } from './server.js';
 import { openDatabase } from './store/db.js';
 
+/** GET /metrics for Prometheus, on its own address (never the gRPC port). */
+function serveMetrics(address: string): http.Server {
+  const [, host = '127.0.0.1', port = '9464'] = /^\[?(.*?)\]?:(\d+)$/.exec(address) ?? [];
+  const server = http.createServer((req, res) => {
+    if (req.url !== '/metrics') {
+      res.writeHead(404).end();
+      return;
+    }
+    registry.metrics().then(
+      (text) => res.writeHead(200, { 'Content-Type': registry.contentType }).end(text),
+      () => res.writeHead(500).end(),
+    );
+  });
+  return server.listen(Number(port), host);
+}
+
 /** Starts the directory service: the only place that reads process.env. */
 async function main(): Promise<void> {
-  let config;
+  let config: DirectoryConfig;
   try {
     config = loadConfig();
   } catch (error) {
@@ -19,12 +37,19 @@ async function main(): Promise<void> {
   const feed = new ChangeFeed();
   const { server, health } = buildServer({ db, feed }, logger);
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(config.address, ServerCredentials.createInsecure(), (err, p) =>
+    server.bindAsync(config.address, serverCredentials(config.tls), (err, p) =>
       err ? reject(err) : resolve(p),
     ),
   );
+  const metrics = config.metricsAddress ? serveMetrics(config.metricsAddress) : undefined;
   logger.info(
-    { address: config.address, port, database: config.databaseUrl.split(':')[0] },
+    {
+      address: config.address,
+      port,
+      tls: config.tls ? (config.tls.clientCa ? 'mtls' : 'tls') : 'off',
+      metrics: config.metricsAddress ?? 'off',
+      database: config.databaseUrl.split(':')[0],
+    },
     'directory listening',
   );
 
@@ -34,11 +59,12 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'directory shutting down');
     health.setStatus('', 'NOT_SERVING');
+    // Watch streams never end by themselves: end them, then drain in-flight calls (at most 10 s).
     feed.close();
-    // Drain in-flight calls; force after 10 s (watch streams never end by themselves).
     const force = setTimeout(() => server.forceShutdown(), 10_000);
     force.unref();
     server.tryShutdown(() => {
+      metrics?.close();
       void db.close().then(() => {
         logger.info('directory stopped');
         process.exit(0);

@@ -6,6 +6,7 @@ import type { Deps } from './domain/context.js';
 import { adminHandlers } from './rpc/admin-handlers.js';
 import { directoryHandlers } from './rpc/directory-handlers.js';
 import type { Logger } from './rpc/errors.js';
+import { instrument } from './rpc/instrument.js';
 
 export interface DirectoryServer {
   readonly server: Server;
@@ -19,8 +20,8 @@ export function buildServer(deps: Deps, logger: Logger): DirectoryServer {
     'grpc.keepalive_time_ms': 60_000,
     'grpc.max_receive_message_length': 16 * 1024 * 1024,
   });
-  server.addService(DirectoryServiceService, directoryHandlers(deps, logger));
-  server.addService(AdminServiceService, adminHandlers(deps, logger));
+  server.addService(DirectoryServiceService, instrument('DirectoryService', directoryHandlers(deps, logger)));
+  server.addService(AdminServiceService, instrument('AdminService', adminHandlers(deps, logger)));
   const health = new HealthImplementation({
     '': 'SERVING',
     'wizer.directory.v1.DirectoryService': 'SERVING',

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { DirectoryEvent, EventOutcome, JsonObject } from '../domain/types.js';
+import { problemEvents } from '../metrics.js';
 import type { DbEventRow } from './rows.js';
 
 type Db = Knex | Knex.Transaction;
@@ -24,6 +25,8 @@ export function rowToEvent(row: DbEventRow): DirectoryEvent {
 }
 
 export async function appendEvent(db: Db, event: NewEvent): Promise<DbEventRow> {
+  // Counted when written; a transaction that rolls back after this is rare enough to ignore.
+  if (event.outcome !== 'ok') problemEvents.inc({ tenant: event.tenantId, outcome: event.outcome });
   const [row] = await db('events')
     .insert({
       tenant_id: event.tenantId,

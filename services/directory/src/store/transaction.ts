@@ -8,6 +8,7 @@ import {
   UnauthenticatedError,
   VersionMismatchError,
 } from '../domain/errors.js';
+import { storeTransactions } from '../metrics.js';
 import type { Database } from './db.js';
 
 const DOMAIN_ERRORS = [
@@ -49,8 +50,9 @@ export async function writeTransaction<T>(
   work: (trx: Knex.Transaction) => Promise<T>,
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
+    const timer = storeTransactions.startTimer();
     try {
-      return await database.knex.transaction(async (trx) => {
+      const result = await database.knex.transaction(async (trx) => {
         if (tenantId !== undefined) {
           await database.dialect.lockTenant(trx, tenantId);
           const tenant = await trx('tenants').where({ id: tenantId }).first('id');
@@ -58,7 +60,10 @@ export async function writeTransaction<T>(
         }
         return work(trx);
       });
+      timer({ outcome: 'commit' });
+      return result;
     } catch (error) {
+      timer({ outcome: 'rollback' });
       const translated = translateStoreError(database, error);
       if (translated instanceof RetryableError && translated.kind === 'aborted' && attempt < ATTEMPTS)
         continue;

@@ -1,0 +1,27 @@
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+
+/** The gateway's Prometheus metrics, served at GET /metrics. */
+export const registry = new Registry();
+collectDefaultMetrics({ register: registry, prefix: 'wizer_gateway_' });
+
+export const httpRequests = new Counter({
+  name: 'wizer_gateway_http_requests_total',
+  help: 'HTTP requests answered, by method, route and status.',
+  labelNames: ['method', 'route', 'status'],
+  registers: [registry],
+});
+
+export const httpDuration = new Histogram({
+  name: 'wizer_gateway_http_request_duration_seconds',
+  help: 'HTTP request latency, by method, route and status.',
+  labelNames: ['method', 'route', 'status'],
+  buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  registers: [registry],
+});
+
+export const rejectedRequests = new Counter({
+  name: 'wizer_gateway_provisioning_errors_total',
+  help: 'SCIM requests rejected with a 4xx, per tenant and status: a customer’s provisioning trouble.',
+  labelNames: ['tenant', 'status'],
+  registers: [registry],
+});

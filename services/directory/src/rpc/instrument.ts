@@ -1,0 +1,31 @@
+import { status, type ServiceError, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { grpcDuration, grpcRequests } from '../metrics.js';
+
+type Handler = (call: any, callback?: (error: Partial<ServiceError> | null, value?: unknown) => void) => void;
+
+/** Wraps every handler of a service so each call is counted and timed by method and status. */
+export function instrument<T extends UntypedServiceImplementation>(serviceName: string, handlers: T): T {
+  const wrapped: Record<string, Handler> = {};
+  for (const [name, handler] of Object.entries(handlers) as [string, Handler][]) {
+    const method = `${serviceName}/${name}`;
+    wrapped[name] = (call, callback) => {
+      const end = grpcDuration.startTimer({ method });
+      const done = (code: number) => {
+        const label = status[code] ?? String(code);
+        end({ code: label });
+        grpcRequests.inc({ method, code: label });
+      };
+      if (!callback) {
+        // Server streaming: counted when the stream ends.
+        call.once('finish', () => done(status.OK));
+        call.once('cancelled', () => done(status.CANCELLED));
+        return handler(call);
+      }
+      return handler(call, (error, value) => {
+        done(error?.code ?? status.OK);
+        callback(error, value);
+      });
+    };
+  }
+  return wrapped as T;
+}
