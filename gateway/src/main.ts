@@ -29,12 +29,14 @@ function main(): void {
     trustProxy: config.trustProxy,
     logger,
   });
+  const handle = app.callback();
+  const listener: http.RequestListener = (req, res) => void handle(req, res);
   const server = config.tls
     ? https.createServer(
         { cert: fs.readFileSync(config.tls.cert), key: fs.readFileSync(config.tls.key) },
-        app.callback(),
+        listener,
       )
-    : http.createServer(app.callback());
+    : http.createServer(listener);
   server.listen(config.port, config.host, () => {
     const scheme = config.tls ? 'https' : 'http';
     logger.info({ url: `${scheme}://${config.host}:${config.port}/api/v1/scim/v2` }, 'gateway listening');
