@@ -7,7 +7,8 @@ type Handler = (call: any, callback?: (error: Partial<ServiceError> | null, valu
 export function instrument<T extends UntypedServiceImplementation>(serviceName: string, handlers: T): T {
   const wrapped: Record<string, Handler> = {};
   for (const [name, handler] of Object.entries(handlers) as [string, Handler][]) {
-    const method = `${serviceName}/${name}`;
+    // The method as the wire names it: DirectoryService/CreateUser.
+    const method = `${serviceName}/${name.charAt(0).toUpperCase()}${name.slice(1)}`;
     wrapped[name] = (call, callback) => {
       const end = grpcDuration.startTimer({ method });
       const done = (code: number) => {

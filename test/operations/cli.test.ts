@@ -1,0 +1,169 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import anyTest, { type TestFn } from 'ava';
+import { startDirectory, userInput, type DirectoryFixture } from '../helpers/directory.js';
+import { ROOT } from '../helpers/processes.js';
+
+const test = anyTest as TestFn<DirectoryFixture>;
+const exec = promisify(execFile);
+
+test.before(async (t) => {
+  t.context = await startDirectory();
+});
+test.after.always(async (t) => {
+  await t.context.close();
+});
+
+async function admin(t: { context: DirectoryFixture }, ...args: string[]) {
+  try {
+    const { stdout, stderr } = await exec(
+      process.execPath,
+      ['--import', 'tsx', path.join(ROOT, 'scripts/admin.ts'), ...args],
+      {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          DIRECTORY_ADDRESS: t.context.address,
+          DATABASE_URL: `sqlite:${t.context.dbFile}`,
+        },
+      },
+    );
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+test('tenants and tokens: create with --json, list, issue a second, revoke, disable', async (t) => {
+  const created = await admin(t, 'tenants', 'create', '--name', 'Globex', '--json');
+  t.is(created.code, 0, created.stderr);
+  const { tenantId, token } = JSON.parse(created.stdout);
+  t.regex(token, /^wzr_scim_/);
+  t.is((await t.context.clients.admin.authenticateToken({ token })).tenantId, tenantId);
+
+  const listed = JSON.parse((await admin(t, 'tenants', 'list', '--json')).stdout);
+  t.true(listed.some((x: { id: string; name: string }) => x.id === tenantId && x.name === 'Globex'));
+  t.regex((await admin(t, 'tenants', 'list')).stdout, /Globex\s+\S+\s+active/);
+
+  const second = JSON.parse(
+    (await admin(t, 'tokens', 'issue', '--tenant', tenantId, '--expires', '90d', '--json')).stdout,
+  );
+  t.regex(second.token, /^wzr_scim_/);
+  const tokens = JSON.parse((await admin(t, 'tokens', 'list', '--tenant', tenantId, '--json')).stdout);
+  t.is(tokens.length, 2);
+  t.false(JSON.stringify(tokens).includes(token), 'a listed token never shows its secret');
+  const first = tokens.find((x: { id: string }) => x.id !== second.tokenId);
+  t.is((await admin(t, 'tokens', 'revoke', '--tenant', tenantId, first.id)).code, 0);
+  await t.throwsAsync(t.context.clients.admin.authenticateToken({ token }));
+  await t.context.clients.admin.authenticateToken({ token: second.token });
+
+  t.regex((await admin(t, 'tenants', 'disable', tenantId)).stdout, /Disabled tenant "Globex"/);
+  await t.throwsAsync(t.context.clients.admin.authenticateToken({ token: second.token }));
+});
+
+test('errors go to stderr with a non-zero exit', async (t) => {
+  const missing = await admin(t, 'tokens', 'list');
+  t.is(missing.code, 2);
+  t.regex(missing.stderr, /--tenant is required/);
+  t.is(missing.stdout, '');
+  const unknown = await admin(t, 'tokens', 'list', '--tenant', 'no-such-tenant');
+  t.is(unknown.code, 1);
+  t.regex(unknown.stderr, /no such tenant/);
+  t.is((await admin(t, 'frobnicate')).code, 2);
+});
+
+test('log: newest first, by user, kind and errors only, with the rejected request’s reason', async (t) => {
+  const { tenantId } = JSON.parse((await admin(t, 'tenants', 'create', '--name', 'Log Co', '--json')).stdout);
+  const { directory } = t.context.clients;
+  const user = await directory.createUser({
+    tenantId,
+    requestId: '',
+    user: userInput('missing.person@example.com'),
+  });
+  await directory.recordRejection({
+    tenantId,
+    operation: 'POST /api/v1/scim/v2/Users',
+    reason: 'a user with that userName already exists in this tenant',
+    httpStatus: 409,
+    scimType: 'uniqueness',
+    resourceType: 'user',
+    resourceId: '',
+    resourceName: 'Missing.Person@example.com',
+  });
+  const all = await admin(t, 'log', '--tenant', tenantId);
+  t.is(all.code, 0);
+  const lines = all.stdout.trim().split('\n');
+  t.regex(lines[0]!, /^TIME\s+SEQ\s+KIND/);
+  t.regex(lines[2]!, /request\.rejected\s+ERROR\s+Missing\.Person@example\.com.*already exists/);
+  const errors = (await admin(t, 'log', '--tenant', tenantId, '--errors')).stdout;
+  t.notRegex(errors, /user\.created/);
+  t.regex(errors, /request\.rejected/);
+  const byName = (await admin(t, 'log', '--tenant', tenantId, '--user', 'missing.person@example.com')).stdout;
+  t.regex(byName, /user\.created/);
+  t.regex(byName, /request\.rejected/);
+  const byId = JSON.parse((await admin(t, 'log', '--tenant', tenantId, '--user', user.id, '--json')).stdout);
+  t.deepEqual(
+    byId.map((e: { kind: string }) => e.kind),
+    ['user.created'],
+  );
+  const byKind = JSON.parse(
+    (await admin(t, 'log', '--tenant', tenantId, '--kind', 'tenant.created', '--json')).stdout,
+  );
+  t.is(byKind.length, 1);
+  t.is((await admin(t, 'log', '--tenant', tenantId, '--since', '1h', '--json')).code, 0);
+  t.deepEqual(
+    JSON.parse(
+      (
+        await admin(
+          t,
+          'log',
+          '--tenant',
+          tenantId,
+          '--since',
+          new Date(Date.now() + 60_000).toISOString(),
+          '--json',
+        )
+      ).stdout,
+    ),
+    [],
+  );
+});
+
+test('backup under concurrent writes holds every write acknowledged before it began', async (t) => {
+  const { tenantId } = JSON.parse(
+    (await admin(t, 'tenants', 'create', '--name', 'Backup Co', '--json')).stdout,
+  );
+  const { directory } = t.context.clients;
+  const acknowledged: string[] = [];
+  let writing = true;
+  const writer = (async () => {
+    for (let i = 0; writing && i < 5000; i++) {
+      const u = await directory.createUser({ tenantId, requestId: '', user: userInput(`w${i}@example.com`) });
+      acknowledged.push(u.id);
+    }
+  })();
+  await new Promise((r) => setTimeout(r, 300));
+  const before = [...acknowledged];
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'wizer-backup-')), 'copy.db');
+  const result = await admin(t, 'backup', file);
+  writing = false;
+  await writer;
+  t.is(result.code, 0, result.stderr);
+  t.regex(result.stdout, /integrity_check: ok/);
+  t.true(before.length > 0);
+  t.true(acknowledged.length > before.length, 'writes went on during the backup');
+  const copy = new Database(file, { readonly: true });
+  const ids = new Set(
+    (copy.prepare('SELECT id FROM users WHERE tenant_id = ?').all(tenantId) as { id: string }[]).map(
+      (r) => r.id,
+    ),
+  );
+  copy.close();
+  t.true(before.every((id) => ids.has(id)));
+  t.is((await admin(t, 'backup', file)).code, 2, 'never overwrites');
+});
