@@ -43,7 +43,9 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     return path || undefined;
   };
   const directoryAddress = env.DIRECTORY_ADDRESS || '127.0.0.1:50051';
-  if (!/^[^\s]+:\d{1,5}$/.test(directoryAddress)) problems.push('DIRECTORY_ADDRESS must be host:port');
+  if (!directoryAddress.split(',').every((a) => /^\s*[^\s,]+:\d{1,5}\s*$/.test(a))) {
+    problems.push('DIRECTORY_ADDRESS must be host:port, or a comma-separated list of IP:port replicas');
+  }
   const trust = (env.TRUST_PROXY ?? 'false').toLowerCase();
   if (!['true', 'false', '1', '0'].includes(trust)) problems.push('TRUST_PROXY must be true or false');
   const cert = file('TLS_CERT_FILE');

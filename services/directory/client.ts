@@ -90,9 +90,64 @@ export interface DirectoryClients {
   close(): void;
 }
 
+const SERVICE = 'wizer.directory.v1.DirectoryService';
+const ADMIN = 'wizer.directory.v1.AdminService';
+
+/**
+ * Calls that are safe to send again after UNAVAILABLE: reads, and creates, which
+ * carry a request id (the gateway always sends one) so a retry never creates twice.
+ */
+const RETRYABLE = [
+  ...[
+    'GetUser',
+    'ListUsers',
+    'CreateUser',
+    'GetDepartment',
+    'ListDepartments',
+    'ListMembers',
+    'PushDepartment',
+    'ListEvents',
+  ].map((method) => ({ service: SERVICE, method })),
+  ...['AuthenticateToken', 'ListTenants', 'ListTokens'].map((method) => ({ service: ADMIN, method })),
+];
+
+/** Round-robin over every address the target resolves to; bounded retries on UNAVAILABLE for safe calls. */
+const SERVICE_CONFIG = JSON.stringify({
+  loadBalancingConfig: [{ round_robin: {} }],
+  methodConfig: [
+    {
+      name: RETRYABLE,
+      retryPolicy: {
+        maxAttempts: 3,
+        initialBackoff: '0.05s',
+        maxBackoff: '0.5s',
+        backoffMultiplier: 2,
+        retryableStatusCodes: ['UNAVAILABLE'],
+      },
+    },
+  ],
+});
+
+/**
+ * The gRPC target for DIRECTORY_ADDRESS: one `host:port` (a DNS name may resolve to
+ * several replicas), or a comma-separated list of IP:port replicas.
+ */
+export function targetFor(address: string): string {
+  const list = address
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean);
+  if (list.length < 2) return address.trim();
+  return list.every((a) => a.startsWith('[')) ? `ipv6:${list.join(',')}` : `ipv4:${list.join(',')}`;
+}
+
 export function connectDirectory(address: string, options: ClientOptions): DirectoryClients {
   const creds = options.credentials ?? credentials.createInsecure();
-  const directory = new DirectoryServiceClient(address, creds, options.channelOptions);
+  const directory = new DirectoryServiceClient(targetFor(address), creds, {
+    'grpc.service_config': SERVICE_CONFIG,
+    'grpc.enable_retries': 1,
+    ...options.channelOptions,
+  });
   // Share the channel between both services.
   const admin = new AdminServiceClient(address, creds, {
     ...options.channelOptions,

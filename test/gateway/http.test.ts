@@ -439,7 +439,7 @@ test('directory down → 503 with Retry-After; directory too slow → 504 within
     [`127.0.0.1:${deadPort}`, 503],
     [`127.0.0.1:${hungPort}`, 504],
   ] as const) {
-    const clients = connectDirectory(address, { actor: 'service:scim-gateway', deadlineMs: 300 });
+    const clients = connectDirectory(address, { actor: 'service:scim-gateway', deadlineMs: 1000 });
     const app = buildApp({
       directory: clients,
       limits: { defaultCount: 100, maxCount: 1000 },

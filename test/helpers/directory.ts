@@ -1,11 +1,10 @@
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { ServerCredentials, type ServiceError } from '@grpc/grpc-js';
 import { connectDirectory, type DirectoryClients } from '../../services/directory/client.js';
 import { ChangeFeed } from '../../services/directory/src/domain/context.js';
 import { buildServer } from '../../services/directory/src/server.js';
 import { openDatabase, type Database } from '../../services/directory/src/store/db.js';
+import { freshDatabase, TEST_STORE } from './database.js';
 
 export const silentLogger = { error() {}, info() {}, warn() {} };
 
@@ -13,17 +12,24 @@ export interface DirectoryFixture {
   clients: DirectoryClients;
   address: string;
   db: Database;
-  dbFile: string;
+  /** The database URL, to start another replica on the same store. */
+  url: string;
+  /** The SQLite file, when the suite runs on SQLite. */
+  dbFile?: string;
+  /** Whether any stored byte (rows, and the SQLite file with its WAL) contains `text`. */
+  storeContains(text: string): Promise<boolean>;
   /** Clients that name another actor. */
   connect(actor: string): DirectoryClients;
   close(): Promise<void>;
 }
 
-/** A real directory on 127.0.0.1:0 over a fresh SQLite file. */
-export async function startDirectory(): Promise<DirectoryFixture> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wizer-dir-'));
-  const dbFile = path.join(dir, 'directory.db');
-  const db = await openDatabase(`sqlite:${dbFile}`);
+/**
+ * A real directory on 127.0.0.1:0 over a fresh database of the suite's store, or, given
+ * `url`, over that database (a second replica of another fixture's store).
+ */
+export async function startDirectory(url?: string): Promise<DirectoryFixture> {
+  const database = url ? { url, file: undefined, drop: async () => {} } : await freshDatabase();
+  const db = await openDatabase(database.url);
   const feed = new ChangeFeed();
   const { server } = buildServer({ db, feed }, silentLogger);
   const port = await new Promise<number>((resolve, reject) =>
@@ -42,7 +48,31 @@ export async function startDirectory(): Promise<DirectoryFixture> {
     clients: connect('service:test'),
     address,
     db,
-    dbFile,
+    url: database.url,
+    dbFile: database.file,
+    async storeContains(text) {
+      if (TEST_STORE === 'sqlite') {
+        await db.knex.raw('PRAGMA wal_checkpoint(TRUNCATE)');
+        return [database.file!, `${database.file}-wal`].some(
+          (f) => fs.existsSync(f) && fs.readFileSync(f).includes(text),
+        );
+      }
+      for (const table of [
+        'tenants',
+        'api_tokens',
+        'users',
+        'user_emails',
+        'departments',
+        'memberships',
+        'events',
+      ]) {
+        const rows: { row: string }[] = (
+          await db.knex.raw(`SELECT row_to_json(t)::text AS row FROM ${table} t`)
+        ).rows;
+        if (rows.some((r) => r.row.includes(text))) return true;
+      }
+      return false;
+    },
     connect,
     async close() {
       // Channels first, then the server (so it has nothing to drain), then the store.
@@ -50,7 +80,7 @@ export async function startDirectory(): Promise<DirectoryFixture> {
       feed.close();
       await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
       await db.close();
-      fs.rmSync(dir, { recursive: true, force: true });
+      await database.drop();
     },
   };
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Context } from 'koa';
 import type { DirectoryClients } from '../../../services/directory/client.js';
 import type { Caller } from '../auth.js';
@@ -46,3 +47,11 @@ export function send(ctx: Context, status: number, body: unknown, version?: numb
   ctx.body = body;
   if (version !== undefined) ctx.set('ETag', etagOf(version));
 }
+
+/**
+ * The request id a create carries to the directory: the client's Idempotency-Key, or
+ * one per HTTP request, so that the gRPC client may retry a create after UNAVAILABLE
+ * without creating twice.
+ */
+export const requestIdOf = (ctx: Context): string =>
+  ctx.get('idempotency-key').slice(0, 128) || `http:${randomUUID()}`;

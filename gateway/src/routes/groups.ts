@@ -9,7 +9,16 @@ import { groupChanges } from '../scim/patch/group-changes.js';
 import { parseOperations } from '../scim/patch/operations.js';
 import { project, wantsMembers } from '../scim/projection.js';
 import { GROUP_TYPE } from '../scim/schemas.js';
-import { asCaller, baseUrlOf, bodyOf, callerOf, ifMatch, send, type RouteDeps } from './context.js';
+import {
+  asCaller,
+  baseUrlOf,
+  bodyOf,
+  callerOf,
+  ifMatch,
+  send,
+  requestIdOf,
+  type RouteDeps,
+} from './context.js';
 
 const MEMBERS_PAGE = 1000;
 
@@ -91,7 +100,7 @@ export function groupRoutes(router: Router, deps: RouteDeps): void {
         externalId: input.externalId,
         extra: input.extra,
         memberUserIds: input.memberIds,
-        requestId: ctx.get('idempotency-key').slice(0, 128),
+        requestId: requestIdOf(ctx),
       },
       asCaller(ctx),
     );

@@ -8,7 +8,16 @@ import { parseOperations } from '../scim/patch/operations.js';
 import { project } from '../scim/projection.js';
 import { USER_SCHEMA, USER_TYPE } from '../scim/schemas.js';
 import { userFromScim, userToScim } from '../scim/user-mapper.js';
-import { asCaller, baseUrlOf, bodyOf, callerOf, ifMatch, send, type RouteDeps } from './context.js';
+import {
+  asCaller,
+  baseUrlOf,
+  bodyOf,
+  callerOf,
+  ifMatch,
+  send,
+  requestIdOf,
+  type RouteDeps,
+} from './context.js';
 import { updateMaskOf } from '../scim/user-mask.js';
 import type { User } from '#proto/user.js';
 
@@ -59,7 +68,7 @@ export function userRoutes(router: Router, deps: RouteDeps): void {
       {
         tenantId: callerOf(ctx).tenantId,
         user: userFromScim(body),
-        requestId: ctx.get('idempotency-key').slice(0, 128),
+        requestId: requestIdOf(ctx),
       },
       asCaller(ctx),
     );

@@ -58,10 +58,35 @@ export function knexConfigFor(url: string): { config: Knex.Config; dialect: Dial
   );
 }
 
+/**
+ * Applies pending migrations. When several replicas start at once, one holds knex's
+ * migration lock and the others wait for it (up to a minute) rather than fail; so do
+ * those that lose the race to create knex's own bookkeeping tables.
+ */
+async function migrate(knex: Knex): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      await knex.migrate.latest({ migrationSource });
+      return;
+    } catch (error) {
+      const { name, code } = error as { name?: string; code?: string };
+      const raced = name === 'MigrationLocked' || code === '42P07' || code === '23505';
+      if (!raced || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
 /** Opens the store and applies every pending migration. */
 export async function openDatabase(url: string): Promise<Database> {
   const { config, dialect } = knexConfigFor(url);
   const knex = knexFactory(config);
-  await knex.migrate.latest({ migrationSource });
+  try {
+    await migrate(knex);
+  } catch (error) {
+    await knex.destroy();
+    throw error;
+  }
   return { knex, dialect, close: () => knex.destroy() };
 }

@@ -1,0 +1,12 @@
+// The PostgreSQL pass: the directory and gateway suites again, and the PostgreSQL-only ones
+// (scale-out across replicas), on the server TEST_POSTGRES_URL names. See scripts/test-postgres.sh.
+import base from './ava.config.js';
+
+export default {
+  ...base,
+  files: ['test/directory/**/*.test.ts', 'test/gateway/**/*.test.ts', 'test/postgres/**/*.test.ts'],
+  environmentVariables: { WIZER_TEST_STORE: 'postgres' },
+  // Each suite makes its own database; two at once keeps the server and the 2 cores comfortable.
+  concurrency: 2,
+  timeout: '120s',
+};

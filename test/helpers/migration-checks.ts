@@ -1,0 +1,76 @@
+import type { ExecutionContext } from 'ava';
+import knexFactory from 'knex';
+import { migrationSource } from '../../services/directory/src/migrations/index.js';
+import { knexConfigFor } from '../../services/directory/src/store/db.js';
+
+const TABLES = ['tenants', 'api_tokens', 'users', 'user_emails', 'departments', 'memberships', 'events'];
+
+/** Moves real rows through the migrations on the database at `url`: up, constraints hold, down to nothing, up again. */
+export async function migrationRoundTrip(t: ExecutionContext, url: string): Promise<void> {
+  const knex = knexFactory(knexConfigFor(url).config);
+  try {
+    await knex.migrate.latest({ migrationSource });
+    const at = new Date().toISOString();
+    await knex('tenants').insert({ id: 't1', name: 'T', created_at: at });
+    await knex('api_tokens').insert({
+      id: 'k1',
+      tenant_id: 't1',
+      prefix: 'wzr_scim_abc',
+      hash: 'h'.repeat(64),
+      created_at: at,
+    });
+    const user = { tenant_id: 't1', active: true, profile: '{}', version: 1, created_at: at, updated_at: at };
+    const [u] = await knex('users')
+      .insert({ ...user, id: 'u1', user_name: 'A', user_name_norm: 'a' })
+      .returning('pk');
+    await knex('user_emails').insert({
+      user_pk: u.pk,
+      tenant_id: 't1',
+      position: 0,
+      value: 'a@x',
+      primary: true,
+    });
+    const [d] = await knex('departments')
+      .insert({
+        id: 'd1',
+        tenant_id: 't1',
+        name: 'D',
+        name_norm: 'd',
+        pushed: true,
+        version: 1,
+        created_at: at,
+        updated_at: at,
+      })
+      .returning('pk');
+    await knex('memberships').insert({ department_pk: d.pk, user_pk: u.pk, source: 'pushed' });
+    await knex('events').insert({
+      tenant_id: 't1',
+      occurred_at: at,
+      actor: 'a',
+      kind: 'k',
+      resource_type: 'user',
+      outcome: 'ok',
+    });
+    for (const table of TABLES) t.is(Number((await knex(table).count({ n: '*' }))[0]!.n), 1, table);
+
+    // The unique index on the normalised userName refuses a second "a".
+    const duplicate = await knex('users')
+      .insert({ ...user, id: 'u2', user_name: 'a', user_name_norm: 'a' })
+      .then(
+        () => undefined,
+        (error: { code?: string }) => error.code,
+      );
+    t.true(duplicate === 'SQLITE_CONSTRAINT_UNIQUE' || duplicate === '23505', String(duplicate));
+    // Foreign keys are enforced: deleting the user cascades to its memberships and emails.
+    await knex('users').where({ id: 'u1' }).delete();
+    t.is(Number((await knex('memberships').count({ n: '*' }))[0]!.n), 0);
+    t.is(Number((await knex('user_emails').count({ n: '*' }))[0]!.n), 0);
+
+    await knex.migrate.rollback({ migrationSource }, true);
+    for (const table of TABLES) t.false(await knex.schema.hasTable(table), table);
+    await knex.migrate.latest({ migrationSource });
+    t.is(Number((await knex('tenants').count({ n: '*' }))[0]!.n), 0);
+  } finally {
+    await knex.destroy();
+  }
+}

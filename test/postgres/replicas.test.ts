@@ -1,0 +1,148 @@
+import anyTest, { type TestFn } from 'ava';
+import { status } from '@grpc/grpc-js';
+import type { Event } from '#proto/event.js';
+import {
+  grpcError,
+  newTenant,
+  startDirectory,
+  userInput,
+  type DirectoryFixture,
+} from '../helpers/directory.js';
+
+/** Two directory replicas on one PostgreSQL database, in one process (the cheap half of scale-out). */
+interface Ctx {
+  a: DirectoryFixture;
+  b: DirectoryFixture;
+}
+const test = anyTest as TestFn<Ctx>;
+
+test.before(async (t) => {
+  const a = await startDirectory();
+  const b = await startDirectory(a.url);
+  t.context = { a, b };
+});
+test.after.always(async (t) => {
+  await t.context.b.close();
+  await t.context.a.close();
+});
+
+test('the store is PostgreSQL', (t) => {
+  t.is(t.context.a.db.dialect.name, 'postgres');
+  t.regex(t.context.a.url, /^postgres(ql)?:\/\//);
+});
+
+test('50 creates of one userName across both replicas: one wins, 49 ALREADY_EXISTS', async (t) => {
+  const { a, b } = t.context;
+  const tenantId = await newTenant(a.clients);
+  const results = await Promise.allSettled(
+    Array.from({ length: 50 }, (_, i) =>
+      (i % 2 ? a : b).clients.directory.createUser({
+        tenantId,
+        requestId: '',
+        user: userInput(i % 3 ? 'Twin@Example.com' : 'twin@example.COM'),
+      }),
+    ),
+  );
+  t.is(results.filter((r) => r.status === 'fulfilled').length, 1);
+  t.true(
+    results.every(
+      (r) => r.status === 'fulfilled' || (r.reason as { code: number }).code === status.ALREADY_EXISTS,
+    ),
+  );
+});
+
+test('20 member adds and a retried create with one request id, spread over both replicas', async (t) => {
+  const { a, b } = t.context;
+  const tenantId = await newTenant(a.clients);
+  const users = await Promise.all(
+    Array.from({ length: 20 }, (_, i) =>
+      a.clients.directory.createUser({ tenantId, requestId: '', user: userInput(`r${i}@example.com`) }),
+    ),
+  );
+  const { department } = await a.clients.directory.pushDepartment({
+    tenantId,
+    name: 'Both',
+    externalId: '',
+    extra: undefined,
+    memberUserIds: [],
+    requestId: '',
+  });
+  await Promise.all(
+    users.map((u, i) =>
+      (i % 2 ? a : b).clients.directory.changePushedMembers({
+        tenantId,
+        departmentId: department!.id,
+        replace: undefined,
+        addUserIds: [u.id],
+        removeUserIds: [],
+        expectedVersion: undefined,
+      }),
+    ),
+  );
+  const members = await b.clients.directory.listMembers({
+    tenantId,
+    departmentId: department!.id,
+    source: 0,
+    limit: 100,
+    cursor: '',
+  });
+  t.is(members.total, 20);
+  const retried = await Promise.all(
+    [a, b, a, b].map((r) =>
+      r.clients.directory.createUser({ tenantId, requestId: 'once', user: userInput('once@example.com') }),
+    ),
+  );
+  t.is(new Set(retried.map((u) => u.id)).size, 1);
+  const stale = await grpcError(
+    b.clients.directory.replaceUser({ tenantId, user: { ...users[0]!, title: 'x' }, expectedVersion: 99 }),
+  );
+  t.is(stale.code, status.FAILED_PRECONDITION);
+});
+
+test('a watcher on one replica sees every change committed through the other, once and in order', async (t) => {
+  const { a, b } = t.context;
+  const tenantId = await newTenant(a.clients);
+  const abort = new AbortController();
+  const seen: Event[] = [];
+  const watching = (async () => {
+    try {
+      for await (const event of a.clients.watchEvents({ tenantId, afterSequence: 0 }, abort.signal))
+        seen.push(event);
+    } catch {
+      // cancelled
+    }
+  })();
+  // Concurrent writers on both replicas, for this tenant and for another (whose events interleave in the sequence).
+  const other = await newTenant(a.clients, 'Other');
+  await Promise.all(
+    Array.from({ length: 60 }, (_, i) =>
+      (i % 2 ? b : a).clients.directory.createUser({
+        tenantId: i % 3 ? tenantId : other,
+        requestId: '',
+        user: userInput(`c${i}@example.com`),
+      }),
+    ),
+  );
+  const all = (
+    await b.clients.directory.listEvents({
+      tenantId,
+      resourceId: '',
+      resourceName: '',
+      kinds: [],
+      problemsOnly: false,
+      since: undefined,
+      until: undefined,
+      beforeSequence: 0,
+      limit: 1000,
+    })
+  ).events.reverse();
+  const deadline = Date.now() + 10_000;
+  while (seen.length < all.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  abort.abort();
+  await watching;
+  t.deepEqual(
+    seen.map((e) => e.sequence),
+    all.map((e) => e.sequence),
+  );
+  t.is(seen.filter((e) => e.kind === 'user.created').length, 40);
+});
