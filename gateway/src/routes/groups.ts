@@ -85,7 +85,7 @@ export function groupRoutes(router: Router, deps: RouteDeps): void {
         ),
       );
     }
-    send(ctx, 200, listResponse(resources, page.total ?? resources.length, params.startIndex));
+    send(ctx, 200, listResponse(resources, page.total, params.startIndex, page.nextCursor));
   };
 
   router.get('/Groups', (ctx) => list(ctx, ctx.query));

@@ -56,7 +56,7 @@ export function userRoutes(router: Router, deps: RouteDeps): void {
     const resources = page.users.map((u) =>
       project(USER_TYPE, userToScim(u, base), params.attributes, params.excludedAttributes),
     );
-    send(ctx, 200, listResponse(resources, page.total ?? resources.length, params.startIndex));
+    send(ctx, 200, listResponse(resources, page.total, params.startIndex, page.nextCursor));
   };
 
   router.get('/Users', (ctx) => list(ctx, ctx.query));

@@ -50,6 +50,9 @@ export function listParams(
     throw badRequest('invalidFilter', 'filter must be a string');
   const scimFilter = filterText ? toQueryFilter(type, parseFilter(filterText), options) : undefined;
   const filter = base && scimFilter ? and(base, scimFilter) : (base ?? scimFilter);
+  // RFC 9865: `cursor` (empty for the first page) asks for cursor paging instead of startIndex.
+  const rawCursor = pick(source, 'cursor');
+  const cursor = rawCursor === undefined || rawCursor === null ? undefined : String(rawCursor);
   const sortBy = pick(source, 'sortBy');
   const sortOrder = String(pick(source, 'sortOrder') ?? 'ascending').toLowerCase();
   if (sortOrder !== 'ascending' && sortOrder !== 'descending') {
@@ -63,10 +66,12 @@ export function listParams(
       filter,
       orderBy: typeof sortBy === 'string' && sortBy ? sortField(type, sortBy) : '',
       descending: sortOrder === 'descending',
-      offset: startIndex - 1,
+      offset: cursor === undefined ? startIndex - 1 : 0,
       limit: count,
-      cursor: '',
-      skipTotal: false,
+      cursor: cursor ?? '',
+      // Cursor paging (RFC 9865) is for walking large directories: counting every match
+      // would cost more than the page itself.
+      skipTotal: cursor !== undefined,
     },
   };
 }
@@ -75,12 +80,13 @@ export function listParams(
 export const PUSHED_ONLY = cmp('pushed', 'eq', true);
 
 /** The ListResponse envelope (RFC 7644 §3.4.2): numbers as numbers, itemsPerPage = resources returned. */
-export function listResponse(resources: unknown[], total: number, startIndex: number) {
+export function listResponse(resources: unknown[], total: number | undefined, startIndex: number, nextCursor?: string) {
   return {
     schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'],
-    totalResults: total,
+    ...(total !== undefined && { totalResults: total }),
     startIndex,
     itemsPerPage: resources.length,
+    ...(nextCursor && { nextCursor }),
     Resources: resources,
   };
 }

@@ -75,11 +75,13 @@ export async function createUser(
         },
         at,
       );
+      // A new user has no memberships yet: only a department attribute can give one.
+      if (!profile.enterprise?.department) return rowToUser(row, []);
       await placeByAttribute(
         trx,
         ctx,
         { pk: row.pk, id: row.id, userName: profile.userName },
-        profile.enterprise?.department,
+        profile.enterprise.department,
         at,
       );
       return withMemberships(trx, row);
@@ -153,13 +155,12 @@ async function writeProfile(
         },
         at,
       );
-      await placeByAttribute(
-        trx,
-        ctx,
-        { pk: row.pk, id, userName: profile.userName },
-        profile.enterprise?.department,
-        at,
-      );
+      // Memberships follow the department attribute; an unchanged one changes none.
+      const department = profile.enterprise?.department;
+      if ((department ?? '').toLowerCase() === (current.enterprise?.department ?? '').toLowerCase()) {
+        return withMemberships(trx, updated);
+      }
+      await placeByAttribute(trx, ctx, { pk: row.pk, id, userName: profile.userName }, department, at);
       return withMemberships(trx, updated);
     }),
   );

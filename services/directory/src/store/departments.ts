@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Department, JsonObject, Page, Query } from '../domain/types.js';
 import { departmentCatalog } from './catalogs.js';
-import { applyPlan, compileFilter, finishPage, planQuery } from './query-sql.js';
+import { queryPage } from './query-page.js';
 import type { DbDepartmentRow } from './rows.js';
 
 type Db = Knex | Knex.Transaction;
@@ -99,27 +99,14 @@ export async function findDepartmentRowByRequestId(
   return db('departments').where({ tenant_id: tenantId, request_id: requestId }).first();
 }
 
-export async function queryDepartmentRows(
-  db: Db,
-  tenantId: string,
-  query: Query,
-): Promise<Page<DbDepartmentRow>> {
-  const plan = planQuery(departmentCatalog, query, 'departments.pk');
-  const where = (builder: Knex.QueryBuilder) => {
-    builder.where('departments.tenant_id', tenantId);
-    if (query.filter) {
-      const { sql, bindings } = compileFilter(departmentCatalog, tenantId, query.filter);
-      builder.whereRaw(`(${sql})`, bindings);
-    }
-    return builder;
-  };
-  const total = query.skipTotal
-    ? undefined
-    : Number(((await where(db('departments')).count({ n: '*' }).first()) as { n: number | string }).n);
-  if (plan.limit === 0) return { items: [], total };
-  const rows = await applyPlan(where(db('departments')).select('departments.*'), plan, 'departments.pk');
-  const page = finishPage(rows as (DbDepartmentRow & { _sort_key: unknown })[], plan);
-  return { items: page.rows, total, nextCursor: page.nextCursor };
+/** One page of a tenant's departments matching a query, with the total unless skipped. */
+export function queryDepartmentRows(db: Db, tenantId: string, query: Query): Promise<Page<DbDepartmentRow>> {
+  return queryPage<DbDepartmentRow>(
+    db,
+    { table: 'departments', catalog: departmentCatalog },
+    tenantId,
+    query,
+  );
 }
 
 export async function findDepartmentRowByPk(db: Db, pk: number): Promise<DbDepartmentRow | undefined> {

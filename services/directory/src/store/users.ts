@@ -1,13 +1,13 @@
 import type { Knex } from 'knex';
 import type { MembershipSource, Page, Query, User, UserMembership, UserProfile } from '../domain/types.js';
 import { userCatalog } from './catalogs.js';
-import { applyPlan, compileFilter, finishPage, planQuery } from './query-sql.js';
+import { queryPage } from './query-page.js';
 import type { DbUserRow } from './rows.js';
 
 type Db = Knex | Knex.Transaction;
 
 /** The indexed columns copied out of a profile; '' stands for absent. */
-function searchColumns(profile: UserProfile) {
+export function searchColumns(profile: UserProfile) {
   return {
     user_name: profile.userName,
     user_name_norm: profile.userName.toLowerCase(),
@@ -147,21 +147,6 @@ export async function membershipsOf(
 }
 
 /** One page of a tenant's users matching a query, with the total unless skipped. */
-export async function queryUserRows(db: Db, tenantId: string, query: Query): Promise<Page<DbUserRow>> {
-  const plan = planQuery(userCatalog, query, 'users.pk');
-  const where = (builder: Knex.QueryBuilder) => {
-    builder.where('users.tenant_id', tenantId);
-    if (query.filter) {
-      const { sql, bindings } = compileFilter(userCatalog, tenantId, query.filter);
-      builder.whereRaw(`(${sql})`, bindings);
-    }
-    return builder;
-  };
-  const total = query.skipTotal
-    ? undefined
-    : Number(((await where(db('users')).count({ n: '*' }).first()) as { n: number | string }).n);
-  if (plan.limit === 0) return { items: [], total };
-  const rows = await applyPlan(where(db('users')).select('users.*'), plan, 'users.pk');
-  const page = finishPage(rows as (DbUserRow & { _sort_key: unknown })[], plan);
-  return { items: page.rows, total, nextCursor: page.nextCursor };
+export function queryUserRows(db: Db, tenantId: string, query: Query): Promise<Page<DbUserRow>> {
+  return queryPage<DbUserRow>(db, { table: 'users', catalog: userCatalog }, tenantId, query);
 }

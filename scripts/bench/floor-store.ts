@@ -1,0 +1,73 @@
+import { randomUUID } from 'node:crypto';
+import { openDatabase } from '../../services/directory/src/store/db.js';
+import { addMemberships, removeMemberships } from '../../services/directory/src/store/memberships.js';
+import { findDepartmentRow } from '../../services/directory/src/store/departments.js';
+import * as users from '../../services/directory/src/store/users.js';
+import type { Query } from '../../services/directory/src/domain/types.js';
+import { benchProfile } from './seed.js';
+import { timeSequential, type LoadResult } from './load.js';
+
+/** Floor (a): the store operation behind each request, called in-process, one at a time. */
+export async function storeFloors(
+  url: string,
+  lookup: { tenantId: string; ids: string[]; names: string[] },
+  groups: { tenantId: string; ids: string[]; group1000: string },
+): Promise<Record<string, LoadResult>> {
+  const db = await openDatabase(url);
+  const k = db.knex;
+  const pick = <T>(list: T[]) => list[Math.floor(Math.random() * list.length)]!;
+  const q = (filterName?: string, offset = 0): Query => ({
+    filter: filterName ? { field: 'user_name', op: 'eq', value: filterName } : undefined,
+    offset,
+    limit: 100,
+    descending: false,
+    skipTotal: false,
+  });
+  const now = () => new Date().toISOString();
+  const out: Record<string, LoadResult> = {};
+  try {
+    out.lookup = await timeSequential(
+      () => users.queryUserRows(k, lookup.tenantId, q(pick(lookup.names))),
+      2000,
+    );
+    out.create = await timeSequential(
+      (i) =>
+        k.transaction(async (trx) => {
+          const p = benchProfile(`floor${i}-${randomUUID()}@bench.example`, i);
+          const row = await users.insertUser(trx, lookup.tenantId, randomUUID(), p, undefined, now());
+          await users.replaceEmails(trx, lookup.tenantId, row.pk, p);
+        }),
+      1000,
+    );
+    out.get = await timeSequential(async () => {
+      const row = await users.findUserRow(k, lookup.tenantId, pick(lookup.ids));
+      await users.membershipsOf(k, [row!.pk]);
+    }, 2000);
+    const write = (i: number) =>
+      k.transaction(async (trx) => {
+        const row = (await users.findUserRow(trx, lookup.tenantId, pick(lookup.ids)))!;
+        const p = { ...benchProfile(row.user_name, i), title: `t${i}` };
+        await users.updateUserRow(trx, row.pk, p, Number(row.version) + 1, now());
+      });
+    out.put = await timeSequential(write, 1000);
+    out.deactivate = await timeSequential(write, 1000);
+    out.firstPage = await timeSequential(() => users.queryUserRows(k, lookup.tenantId, q(undefined, 0)), 300);
+    out.deepPage = await timeSequential(
+      () => users.queryUserRows(k, lookup.tenantId, q(undefined, lookup.ids.length - 100)),
+      300,
+    );
+    const department = (await findDepartmentRow(k, groups.tenantId, groups.group1000))!;
+    out.memberAdd1000 = await timeSequential(async (i) => {
+      const pk = (await users.userPksByIds(k, groups.tenantId, [groups.ids[2000 + i]!])).get(
+        groups.ids[2000 + i]!,
+      )!;
+      await k.transaction(async (trx) => {
+        await addMemberships(trx, department.pk, [pk], 'pushed');
+        await removeMemberships(trx, department.pk, [pk], 'pushed');
+      });
+    }, 500);
+  } finally {
+    await db.close();
+  }
+  return out;
+}
