@@ -4,7 +4,8 @@ import Koa from 'koa';
 import type { DirectoryClients } from '../../services/directory/client.js';
 import { authenticate, type Caller } from './auth.js';
 import { scimErrors } from './errors/middleware.js';
-import type { PagingLimits } from './scim/list-params.js';
+import { DEFAULT_LIMITS, type Limits } from './limits.js';
+import { DEFAULT_RATE_LIMITS, rateLimit, type RateLimits } from './rate-limit.js';
 import type { RouteDeps } from './routes/context.js';
 import { discoveryRoutes } from './routes/discovery.js';
 import { groupRoutes } from './routes/groups.js';
@@ -23,7 +24,10 @@ export interface Logger {
 
 export interface AppOptions {
   directory: DirectoryClients;
-  limits: PagingLimits;
+  /** Request limits; any left out take their defaults. */
+  limits?: Partial<Limits>;
+  /** Per-tenant request rates; default 200/s with bursts of 400. */
+  rateLimits?: RateLimits;
   /** Largest accepted request body, in bytes. */
   bodyLimit: number;
   /** How long an authenticated token is trusted before asking the directory again. */
@@ -36,11 +40,8 @@ export interface AppOptions {
 /** Builds the SCIM gateway. It does not listen: main.ts or a test does. */
 export function buildApp(options: AppOptions): Koa {
   const app = new Koa({ proxy: options.trustProxy ?? false });
-  const deps: RouteDeps = {
-    directory: options.directory,
-    limits: options.limits,
-    bodyLimit: options.bodyLimit,
-  };
+  const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const deps: RouteDeps = { directory: options.directory, limits, bodyLimit: options.bodyLimit };
 
   // One line per request: never a token, a password or a body.
   app.use(async (ctx, next) => {
@@ -74,6 +75,7 @@ export function buildApp(options: AppOptions): Koa {
   operationRoutes(operations, options.directory);
   app.use(operations.routes());
 
+  const tenantRate = rateLimit(options.rateLimits ?? DEFAULT_RATE_LIMITS);
   for (const prefix of SCIM_PREFIXES) {
     const setPrefix: Koa.Middleware = async (ctx, next) => {
       ctx.state.scimPrefix = prefix;
@@ -81,10 +83,10 @@ export function buildApp(options: AppOptions): Koa {
     };
     const discovery = new Router({ prefix });
     discovery.use(setPrefix);
-    discoveryRoutes(discovery, options.limits, options.bodyLimit);
+    discoveryRoutes(discovery, limits, options.bodyLimit);
 
     const resources = new Router({ prefix });
-    resources.use(setPrefix, authenticate(options.directory, options.authCacheMs));
+    resources.use(setPrefix, authenticate(options.directory, options.authCacheMs), tenantRate);
     userRoutes(resources, deps);
     groupRoutes(resources, deps);
     rootSearchRoute(resources, deps);

@@ -33,16 +33,21 @@ export function tokenOf(header: string): string | undefined {
   return value && !/\s/.test(value) ? value : undefined;
 }
 
+/** The shape of every token Wizer issues: anything else is refused without asking the directory. */
+const TOKEN_SHAPE = /^wzr_scim_[A-Za-z0-9_-]{43}$/;
+const CACHE_LIMIT = 10_000;
+
 /**
- * Authenticates every request through the directory. Answers are cached for
- * `cacheMs` (default 1 s) by a hash of the token, so a revoked token stops
- * working within that time on every gateway.
+ * Authenticates every request through the directory. Answers, and refusals, are
+ * cached for `cacheMs` (default 1 s) by a hash of the token, so a revoked token
+ * stops working within that time on every gateway, and a flood of bad tokens costs
+ * at most one directory call per token per second.
  */
 export function authenticate(directory: DirectoryClients, cacheMs = 1000): Middleware {
-  const cache = new Map<string, { caller: Caller; until: number }>();
+  const cache = new Map<string, { caller?: Caller; until: number }>();
   return async (ctx, next) => {
     const token = tokenOf(ctx.get('authorization'));
-    if (!token) throw UNAUTHORIZED();
+    if (!token || !TOKEN_SHAPE.test(token)) throw UNAUTHORIZED();
     const key = createHash('sha256').update(token).digest('base64');
     const now = Date.now();
     let hit = cache.get(key);
@@ -54,13 +59,14 @@ export function authenticate(directory: DirectoryClients, cacheMs = 1000): Middl
           until: now + cacheMs,
         };
       } catch (error) {
-        cache.delete(key);
         const mapped = grpcToScim(error);
-        throw mapped?.status === 401 ? UNAUTHORIZED() : (mapped ?? error);
+        if (mapped?.status !== 401) throw mapped ?? error;
+        hit = { until: now + cacheMs };
       }
-      if (cache.size >= 10_000) cache.clear();
+      if (cache.size >= CACHE_LIMIT) cache.clear();
       cache.set(key, hit);
     }
+    if (!hit.caller) throw UNAUTHORIZED();
     ctx.state.caller = hit.caller;
     await next();
   };

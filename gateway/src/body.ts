@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import getRawBody from 'raw-body';
 import { badRequest, ScimError } from './errors/scim-error.js';
+import { DEFAULT_LIMITS } from './limits.js';
 
 /** Media types a SCIM body may come as (RFC 7644 §3.1), with any charset parameter. */
 const JSON_TYPES = /^application\/(scim\+)?json\s*(;.*)?$/i;
@@ -10,7 +11,25 @@ const JSON_TYPES = /^application\/(scim\+)?json\s*(;.*)?$/i;
  * Content-Length over the limit is refused before reading, a chunked body as
  * soon as it passes it (413). A body that is not JSON is `invalidSyntax`.
  */
-export async function readJson(ctx: Context, limit: number): Promise<Record<string, unknown>> {
+/** How deeply arrays and objects nest, without recursion (a hostile body must not exhaust the stack). */
+export function jsonDepth(value: unknown): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length) {
+    const [node, depth] = stack.pop()!;
+    if (typeof node !== 'object' || node === null) continue;
+    deepest = Math.max(deepest, depth);
+    for (const child of Object.values(node))
+      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
+export async function readJson(
+  ctx: Context,
+  limit: number,
+  maxDepth = DEFAULT_LIMITS.jsonDepth,
+): Promise<Record<string, unknown>> {
   const type = ctx.get('content-type');
   const length = ctx.get('content-length');
   if (!type && (length === '' || length === '0') && !ctx.get('transfer-encoding')) {
@@ -38,5 +57,7 @@ export async function readJson(ctx: Context, limit: number): Promise<Record<stri
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw badRequest('invalidSyntax', 'The body must be a JSON object.');
   }
+  if (jsonDepth(body) > maxDepth)
+    throw badRequest('invalidSyntax', `The body nests deeper than ${maxDepth} levels.`);
   return body as Record<string, unknown>;
 }

@@ -1,5 +1,7 @@
 import fs from 'node:fs';
 import { clientTlsFromEnv, type ClientTlsFiles } from '../../services/directory/tls.js';
+import { DEFAULT_LIMITS, type Limits } from './limits.js';
+import { DEFAULT_RATE_LIMITS, type RateLimits } from './rate-limit.js';
 
 /** The gateway's configuration, read from the environment once, in main.ts. */
 export interface GatewayConfig {
@@ -12,15 +14,38 @@ export interface GatewayConfig {
   readonly directoryTls?: ClientTlsFiles;
   /** Deadline of each directory call, in ms. */
   readonly directoryDeadlineMs: number;
-  readonly defaultCount: number;
-  readonly maxCount: number;
+  readonly limits: Limits;
+  readonly rateLimits: RateLimits;
   readonly bodyLimit: number;
+  /** How long a client may take to send its headers, and its whole request (slow clients are cut off). */
+  readonly headersTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly authCacheMs: number;
   /** Trust X-Forwarded-Proto/Host/For: only behind a proxy that sets them. */
   readonly trustProxy: boolean;
   readonly logLevel: string;
 }
 
 type Env = Record<string, string | undefined>;
+
+/** RATE_LIMIT_TENANTS: `{"<tenant id>": {"rps": 50, "burst": 100}, …}`. */
+function tenantRates(raw: string | undefined, problems: string[]): RateLimits['tenants'] {
+  if (!raw) return {};
+  try {
+    const parsed = JSON.parse(raw) as Record<string, { rps?: unknown; burst?: unknown }>;
+    const out: RateLimits['tenants'] = {};
+    for (const [tenant, limit] of Object.entries(parsed)) {
+      const { rps, burst } = limit ?? {};
+      if (typeof rps !== 'number' || rps <= 0 || typeof burst !== 'number' || burst < 1)
+        throw new Error(tenant);
+      out[tenant] = { rps, burst };
+    }
+    return out;
+  } catch {
+    problems.push('RATE_LIMIT_TENANTS must be JSON: {"<tenant id>": {"rps": 50, "burst": 100}}');
+    return {};
+  }
+}
 
 export const DEFAULT_PORT = 8080;
 
@@ -65,9 +90,26 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     directoryAddress,
     directoryTls,
     directoryDeadlineMs: int('DIRECTORY_DEADLINE_MS', 5000, 100, 120_000),
-    defaultCount: int('SCIM_DEFAULT_COUNT', 100, 1, 1000),
-    maxCount: int('SCIM_MAX_COUNT', 1000, 1, 1000),
+    limits: {
+      defaultCount: int('SCIM_DEFAULT_COUNT', DEFAULT_LIMITS.defaultCount, 1, 1000),
+      maxCount: int('SCIM_MAX_COUNT', DEFAULT_LIMITS.maxCount, 1, 1000),
+      filterLength: int('FILTER_MAX_LENGTH', DEFAULT_LIMITS.filterLength, 64, 65_536),
+      filterDepth: int('FILTER_MAX_DEPTH', DEFAULT_LIMITS.filterDepth, 1, 256),
+      jsonDepth: int('JSON_MAX_DEPTH', DEFAULT_LIMITS.jsonDepth, 4, 256),
+      patchOperations: int('PATCH_MAX_OPERATIONS', DEFAULT_LIMITS.patchOperations, 1, 100_000),
+      membersPerRequest: int('MEMBERS_MAX_PER_REQUEST', DEFAULT_LIMITS.membersPerRequest, 1, 100_000),
+    },
+    rateLimits: {
+      default: {
+        rps: int('RATE_LIMIT_RPS', DEFAULT_RATE_LIMITS.default.rps, 1, 1_000_000),
+        burst: int('RATE_LIMIT_BURST', DEFAULT_RATE_LIMITS.default.burst, 1, 1_000_000),
+      },
+      tenants: tenantRates(env.RATE_LIMIT_TENANTS, problems),
+    },
     bodyLimit: int('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    headersTimeoutMs: int('HEADERS_TIMEOUT_MS', 10_000, 1000, 600_000),
+    requestTimeoutMs: int('REQUEST_TIMEOUT_MS', 30_000, 1000, 600_000),
+    authCacheMs: int('AUTH_CACHE_MS', 1000, 0, 1000),
     trustProxy: trust === 'true' || trust === '1',
     logLevel: env.LOG_LEVEL || 'info',
   };

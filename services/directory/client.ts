@@ -146,6 +146,9 @@ export function connectDirectory(address: string, options: ClientOptions): Direc
   const directory = new DirectoryServiceClient(targetFor(address), creds, {
     'grpc.service_config': SERVICE_CONFIG,
     'grpc.enable_retries': 1,
+    // Reconnect within seconds of a directory coming back, however long it was away.
+    'grpc.initial_reconnect_backoff_ms': 250,
+    'grpc.max_reconnect_backoff_ms': 2000,
     ...options.channelOptions,
   });
   // Share the channel between both services.

@@ -465,18 +465,24 @@ test('directory down → 503 with Retry-After; directory too slow → 504 within
 
 test('cursor paging (RFC 9865) walks every user once, without counting', async (t) => {
   const { token } = await t.context.tenant();
-  for (let i = 0; i < 7; i++) await t.context.scim('POST', '/Users', { token, body: oktaUser(`cur${i}@example.com`) });
+  for (let i = 0; i < 7; i++)
+    await t.context.scim('POST', '/Users', { token, body: oktaUser(`cur${i}@example.com`) });
   const seen: string[] = [];
   let cursor = '';
   for (let pages = 0; pages < 10; pages++) {
-    const page = await t.context.scim('GET', `/Users?count=3&cursor=${encodeURIComponent(cursor)}`, { token });
+    const page = await t.context.scim('GET', `/Users?count=3&cursor=${encodeURIComponent(cursor)}`, {
+      token,
+    });
     t.is(page.status, 200);
     t.is(page.body.totalResults, undefined);
     seen.push(...page.body.Resources.map((u: { userName: string }) => u.userName));
     if (!page.body.nextCursor) break;
     cursor = page.body.nextCursor;
   }
-  t.deepEqual(seen, Array.from({ length: 7 }, (_, i) => `cur${i}@example.com`));
+  t.deepEqual(
+    seen,
+    Array.from({ length: 7 }, (_, i) => `cur${i}@example.com`),
+  );
   const bad = await t.context.scim('GET', '/Users?cursor=garbage', { token });
   t.is(bad.status, 400);
   t.is(bad.body.scimType, 'invalidValue');

@@ -2,6 +2,9 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { connectDirectory, type DirectoryClients } from '../../services/directory/client.js';
 import { buildApp } from '../../gateway/src/app.js';
+import type { Limits } from '../../gateway/src/limits.js';
+import type { RateLimits } from '../../gateway/src/rate-limit.js';
+import { createServer } from '../../gateway/src/server.js';
 import { startDirectory, type DirectoryFixture } from './directory.js';
 
 export const OKTA_HEADERS = {
@@ -41,7 +44,13 @@ export interface GatewayFixture extends DirectoryFixture {
 
 /** A real directory and a real gateway listening on 127.0.0.1:0. */
 export async function startGateway(
-  options: { authCacheMs?: number; bodyLimit?: number } = {},
+  options: {
+    authCacheMs?: number;
+    bodyLimit?: number;
+    limits?: Partial<Limits>;
+    rateLimits?: RateLimits;
+    headersTimeoutMs?: number;
+  } = {},
 ): Promise<GatewayFixture> {
   const directory = await startDirectory();
   const gatewayClients = connectDirectory(directory.address, {
@@ -51,12 +60,17 @@ export async function startGateway(
   const logs: object[] = [];
   const app = buildApp({
     directory: gatewayClients,
-    limits: { defaultCount: 100, maxCount: 1000 },
+    limits: options.limits,
+    rateLimits: options.rateLimits,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     authCacheMs: options.authCacheMs,
     logger: { info: (o) => logs.push(o), error: (o) => logs.push(o) },
   });
-  const server = app.listen(0, '127.0.0.1');
+  const { server } = createServer(app, {
+    headersTimeoutMs: options.headersTimeoutMs ?? 10_000,
+    requestTimeoutMs: 30_000,
+  });
+  server.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const { port } = server.address() as AddressInfo;
   const base = `http://127.0.0.1:${port}/api/v1/scim/v2`;

@@ -5,12 +5,12 @@ import type { Caller } from '../auth.js';
 import { readJson } from '../body.js';
 import { SCIM_CONTENT_TYPE } from '../errors/middleware.js';
 import { ScimError } from '../errors/scim-error.js';
-import type { PagingLimits } from '../scim/list-params.js';
+import type { Limits } from '../limits.js';
 import { etagOf } from '../scim/user-mapper.js';
 
 export interface RouteDeps {
   directory: DirectoryClients;
-  limits: PagingLimits;
+  limits: Limits;
   bodyLimit: number;
 }
 
@@ -24,7 +24,7 @@ export const baseUrlOf = (ctx: Context): string =>
   `${ctx.protocol}://${ctx.host}${ctx.state.scimPrefix as string}`;
 
 export async function bodyOf(ctx: Context, deps: RouteDeps): Promise<Record<string, unknown>> {
-  const body = await readJson(ctx, deps.bodyLimit);
+  const body = await readJson(ctx, deps.bodyLimit, deps.limits.jsonDepth);
   ctx.state.body = body;
   return body;
 }

@@ -92,7 +92,7 @@ export function groupRoutes(router: Router, deps: RouteDeps): void {
   router.post('/Groups/.search', async (ctx) => list(ctx, await bodyOf(ctx, deps)));
 
   router.post('/Groups', async (ctx) => {
-    const input = groupFromScim(await bodyOf(ctx, deps));
+    const input = groupFromScim(await bodyOf(ctx, deps), deps.limits.membersPerRequest);
     const pushed = await directory.pushDepartment(
       {
         tenantId: callerOf(ctx).tenantId,
@@ -112,7 +112,7 @@ export function groupRoutes(router: Router, deps: RouteDeps): void {
   });
 
   router.put('/Groups/:id', async (ctx) => {
-    const input = groupFromScim(await bodyOf(ctx, deps));
+    const input = groupFromScim(await bodyOf(ctx, deps), deps.limits.membersPerRequest);
     const tenantId = callerOf(ctx).tenantId;
     const id = ctx.params.id!;
     await directory.updateDepartment(
@@ -144,7 +144,10 @@ export function groupRoutes(router: Router, deps: RouteDeps): void {
   });
 
   router.patch('/Groups/:id', async (ctx) => {
-    const changes = groupChanges(parseOperations(await bodyOf(ctx, deps)));
+    const changes = groupChanges(
+      parseOperations(await bodyOf(ctx, deps), deps.limits.patchOperations),
+      deps.limits.membersPerRequest,
+    );
     const tenantId = callerOf(ctx).tenantId;
     const id = ctx.params.id!;
     let expectedVersion = ifMatch(ctx);

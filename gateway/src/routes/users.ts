@@ -97,7 +97,7 @@ export function userRoutes(router: Router, deps: RouteDeps): void {
   });
 
   router.patch('/Users/:id', async (ctx) => {
-    const operations = parseOperations(await bodyOf(ctx, deps));
+    const operations = parseOperations(await bodyOf(ctx, deps), deps.limits.patchOperations);
     const expected = ifMatch(ctx);
     const tenantId = callerOf(ctx).tenantId;
     for (let attempt = 1; ; attempt++) {

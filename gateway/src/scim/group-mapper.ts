@@ -1,6 +1,7 @@
 import type { Department, Member } from '#proto/department.js';
 import { badRequest } from '../errors/scim-error.js';
 import { asList, asString, checkKey, pick } from './coerce.js';
+import { DEFAULT_LIMITS } from '../limits.js';
 import { GROUP_SCHEMA } from './schemas.js';
 import { etagOf } from './user-mapper.js';
 
@@ -18,8 +19,14 @@ export interface GroupInput {
 const KNOWN = new Set(['schemas', 'id', 'meta', 'displayname', 'externalid', 'members']);
 
 /** Member ids from `[{value, display?, type?}]`; a member without a value is refused. */
-export function memberIdsOf(value: unknown, path = 'members'): string[] {
-  return asList(value, path).map((item, i) => {
+export function memberIdsOf(
+  value: unknown,
+  path = 'members',
+  max = DEFAULT_LIMITS.membersPerRequest,
+): string[] {
+  const list = asList(value, path);
+  if (list.length > max) throw badRequest('tooMany', `at most ${max} members in one request`);
+  return list.map((item, i) => {
     const id = asString(pick(item, 'value'), `${path}[${i}].value`);
     if (!id) throw badRequest('invalidValue', `${path}[${i}] needs a value (the user's id)`);
     return id;
@@ -27,7 +34,7 @@ export function memberIdsOf(value: unknown, path = 'members'): string[] {
 }
 
 /** A SCIM Group body → what the directory needs to push it. */
-export function groupFromScim(body: Json): GroupInput {
+export function groupFromScim(body: Json, maxMembers = DEFAULT_LIMITS.membersPerRequest): GroupInput {
   const displayName = asString(pick(body, 'displayName'), 'displayName');
   if (!displayName?.trim()) throw badRequest('invalidValue', 'displayName is required');
   const extra: Json = {};
@@ -38,7 +45,7 @@ export function groupFromScim(body: Json): GroupInput {
   return {
     displayName,
     externalId: asString(pick(body, 'externalId'), 'externalId'),
-    memberIds: memberIdsOf(pick(body, 'members')),
+    memberIds: memberIdsOf(pick(body, 'members'), 'members', maxMembers),
     extra: Object.keys(extra).length ? (JSON.parse(JSON.stringify(extra)) as Json) : undefined,
   };
 }

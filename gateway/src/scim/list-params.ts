@@ -1,18 +1,16 @@
 import type { Query } from '#proto/query.js';
 import { and, cmp } from '../../../services/directory/query-builders.js';
 import { badRequest } from '../errors/scim-error.js';
+import type { Limits } from '../limits.js';
 import { pick } from './coerce.js';
 import { parseFilter } from './filter/parse.js';
 import { sortField, toQueryFilter } from './filter/to-query.js';
 import { attributeList } from './projection.js';
 import type { ResourceTypeDef } from './schemas.js';
 
-export interface PagingLimits {
-  /** Page size when the client names none. */
-  defaultCount: number;
-  /** The most resources one page returns (advertised as filter.maxResults). */
-  maxCount: number;
-}
+/** The limits list parameters are checked against (a subset of the gateway's Limits). */
+export type PagingLimits = Pick<Limits, 'defaultCount' | 'maxCount'> &
+  Partial<Pick<Limits, 'filterLength' | 'filterDepth'>>;
 
 export interface ListParams {
   query: Query;
@@ -48,7 +46,7 @@ export function listParams(
   const filterText = pick(source, 'filter');
   if (filterText !== undefined && typeof filterText !== 'string')
     throw badRequest('invalidFilter', 'filter must be a string');
-  const scimFilter = filterText ? toQueryFilter(type, parseFilter(filterText), options) : undefined;
+  const scimFilter = filterText ? toQueryFilter(type, parseFilter(filterText, limits), options) : undefined;
   const filter = base && scimFilter ? and(base, scimFilter) : (base ?? scimFilter);
   // RFC 9865: `cursor` (empty for the first page) asks for cursor paging instead of startIndex.
   const rawCursor = pick(source, 'cursor');
@@ -80,7 +78,12 @@ export function listParams(
 export const PUSHED_ONLY = cmp('pushed', 'eq', true);
 
 /** The ListResponse envelope (RFC 7644 §3.4.2): numbers as numbers, itemsPerPage = resources returned. */
-export function listResponse(resources: unknown[], total: number | undefined, startIndex: number, nextCursor?: string) {
+export function listResponse(
+  resources: unknown[],
+  total: number | undefined,
+  startIndex: number,
+  nextCursor?: string,
+) {
   return {
     schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'],
     ...(total !== undefined && { totalResults: total }),

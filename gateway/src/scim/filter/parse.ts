@@ -1,10 +1,7 @@
 import { badRequest } from '../../errors/scim-error.js';
 import { COMPARE_OPS, type CompareOp, type CompValue, type Filter } from './ast.js';
 
-/** Longer filters are refused before parsing: no real client sends one. */
-export const MAX_FILTER_LENGTH = 4096;
-/** Nesting deeper than this is refused as it is met, so parsing stays linear and the stack safe. */
-export const MAX_FILTER_DEPTH = 32;
+import { DEFAULT_LIMITS } from '../../limits.js';
 
 type Token =
   | { kind: '(' | ')' | '[' | ']' | 'end'; at: number }
@@ -59,7 +56,10 @@ function tokenize(input: string): Token[] {
 class Parser {
   private pos = 0;
   private depth = 0;
-  constructor(private readonly tokens: Token[]) {}
+  constructor(
+    private readonly tokens: Token[],
+    private readonly maxDepth: number,
+  ) {}
 
   private peek(): Token {
     return this.tokens[this.pos]!;
@@ -84,7 +84,8 @@ class Parser {
   }
 
   private nest<T>(parse: () => T): T {
-    if (++this.depth > MAX_FILTER_DEPTH) fail(`nested deeper than ${MAX_FILTER_DEPTH} levels`);
+    // Refused as it is met, so parsing stays linear and the stack safe.
+    if (++this.depth > this.maxDepth) fail(`nested deeper than ${this.maxDepth} levels`);
     const result = parse();
     this.depth--;
     return result;
@@ -161,11 +162,18 @@ class Parser {
   }
 }
 
-/** Parses a SCIM filter, or throws a 400 `invalidFilter` ScimError saying where and why. */
-export function parseFilter(input: string): Filter {
-  if (input.length > MAX_FILTER_LENGTH) fail(`longer than ${MAX_FILTER_LENGTH} characters`);
+/**
+ * Parses a SCIM filter, or throws a 400 `invalidFilter` ScimError saying where and
+ * why. Longer filters are refused before parsing: no real client sends one.
+ */
+export function parseFilter(
+  input: string,
+  limits: { filterLength?: number; filterDepth?: number } = {},
+): Filter {
+  const maxLength = limits.filterLength ?? DEFAULT_LIMITS.filterLength;
+  if (input.length > maxLength) fail(`longer than ${maxLength} characters`);
   if (!input.trim()) fail('empty');
-  const parser = new Parser(tokenize(input));
+  const parser = new Parser(tokenize(input), limits.filterDepth ?? DEFAULT_LIMITS.filterDepth);
   const filter = parser.parseOr(false);
   parser.end();
   return filter;

@@ -3,6 +3,7 @@ import { asString } from '../coerce.js';
 import { memberIdsOf } from '../group-mapper.js';
 import type { Filter } from '../filter/ast.js';
 import type { Operation } from './operations.js';
+import { DEFAULT_LIMITS } from '../../limits.js';
 
 /** What a Group PATCH asks of the directory: at most a rename and one atomic member delta. */
 export interface GroupChanges {
@@ -33,7 +34,10 @@ function idsOfFilter(filter: Filter): string[] {
  * the group: each operation updates the pending delta, so the directory applies
  * the net effect atomically (RFC 7644 §3.5.2 semantics, Okta and Entra shapes).
  */
-export function groupChanges(operations: Operation[]): GroupChanges {
+export function groupChanges(
+  operations: Operation[],
+  maxMembers = DEFAULT_LIMITS.membersPerRequest,
+): GroupChanges {
   let replace: Set<string> | undefined;
   const add = new Set<string>();
   const remove = new Set<string>();
@@ -75,9 +79,9 @@ export function groupChanges(operations: Operation[]): GroupChanges {
         if (op === 'remove') {
           // Entra: remove with a value list removes those; without one, all.
           if (value === undefined || value === null) replaceMembers([]);
-          else removeMembers(memberIdsOf(value));
-        } else if (op === 'replace') replaceMembers(memberIdsOf(value));
-        else addMembers(memberIdsOf(value));
+          else removeMembers(memberIdsOf(value, 'members', maxMembers));
+        } else if (op === 'replace') replaceMembers(memberIdsOf(value, 'members', maxMembers));
+        else addMembers(memberIdsOf(value, 'members', maxMembers));
         return;
       // Okta's path-less replace carries the group's own id: read-only, skipped.
       case 'id':

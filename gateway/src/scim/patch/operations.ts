@@ -3,8 +3,7 @@ import { isObject, pick } from '../coerce.js';
 import type { Filter } from '../filter/ast.js';
 import { parseFilter } from '../filter/parse.js';
 
-/** The most operations one PATCH may carry. */
-export const MAX_OPERATIONS = 1000;
+import { DEFAULT_LIMITS } from '../../limits.js';
 
 export type OpName = 'add' | 'replace' | 'remove';
 
@@ -50,14 +49,14 @@ export function parsePath(raw: string): PatchPath {
  * Reads a PatchOp body (RFC 7644 §3.5.2). Operation names match in any case, as
  * Entra sends "Replace"; `remove` needs a path.
  */
-export function parseOperations(body: unknown): Operation[] {
+export function parseOperations(body: unknown, maxOperations = DEFAULT_LIMITS.patchOperations): Operation[] {
   if (!isObject(body)) throw badRequest('invalidSyntax', 'the body must be a PatchOp object');
   const operations = pick(body, 'Operations');
   if (!Array.isArray(operations) || operations.length === 0) {
     throw badRequest('invalidSyntax', 'Operations must be a non-empty array');
   }
-  if (operations.length > MAX_OPERATIONS)
-    throw badRequest('tooMany', `at most ${MAX_OPERATIONS} operations per PATCH`);
+  if (operations.length > maxOperations)
+    throw badRequest('tooMany', `at most ${maxOperations} operations per PATCH`);
   return operations.map((raw, i) => {
     if (!isObject(raw)) throw badRequest('invalidSyntax', `Operations[${i}] must be an object`);
     const op = String(pick(raw, 'op') ?? '').toLowerCase();
