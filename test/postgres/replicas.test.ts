@@ -1,6 +1,6 @@
 import anyTest, { type TestFn } from 'ava';
 import { status } from '@grpc/grpc-js';
-import type { Event } from '#proto/event.js';
+import { fullLog, watchAll } from '../helpers/watch.js';
 import {
   grpcError,
   newTenant,
@@ -102,16 +102,7 @@ test('20 member adds and a retried create with one request id, spread over both 
 test('a watcher on one replica sees every change committed through the other, once and in order', async (t) => {
   const { a, b } = t.context;
   const tenantId = await newTenant(a.clients);
-  const abort = new AbortController();
-  const seen: Event[] = [];
-  const watching = (async () => {
-    try {
-      for await (const event of a.clients.watchEvents({ tenantId, afterSequence: 0 }, abort.signal))
-        seen.push(event);
-    } catch {
-      // cancelled
-    }
-  })();
+  const watch = watchAll(a.clients, tenantId);
   // Concurrent writers on both replicas, for this tenant and for another (whose events interleave in the sequence).
   const other = await newTenant(a.clients, 'Other');
   await Promise.all(
@@ -123,23 +114,8 @@ test('a watcher on one replica sees every change committed through the other, on
       }),
     ),
   );
-  const all = (
-    await b.clients.directory.listEvents({
-      tenantId,
-      resourceId: '',
-      resourceName: '',
-      kinds: [],
-      problemsOnly: false,
-      since: undefined,
-      until: undefined,
-      beforeSequence: 0,
-      limit: 1000,
-    })
-  ).events.reverse();
-  const deadline = Date.now() + 10_000;
-  while (seen.length < all.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  abort.abort();
-  await watching;
+  const all = await fullLog(b.clients, tenantId);
+  const seen = await watch.stopAfter(all.length);
   t.deepEqual(
     seen.map((e) => e.sequence),
     all.map((e) => e.sequence),

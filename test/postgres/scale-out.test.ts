@@ -1,6 +1,6 @@
 import test from 'ava';
-import type { Event } from '#proto/event.js';
 import { connectDirectory } from '../../services/directory/client.js';
+import { fullLog, watchAll } from '../helpers/watch.js';
 import { freshDatabase } from '../helpers/database.js';
 import { oktaUser, patchOp } from '../helpers/gateway.js';
 import { freePort, spawnTs, type Spawned } from '../helpers/processes.js';
@@ -82,19 +82,7 @@ test('scale-out: no duplicate, no lost or phantom membership, and a watcher on o
     };
 
     // A watcher on replica 1 from the start of the tenant's log.
-    const abort = new AbortController();
-    const seen: Event[] = [];
-    const watching = (async () => {
-      try {
-        for await (const event of replica1.watchEvents(
-          { tenantId: tenant.id, afterSequence: 0 },
-          abort.signal,
-        ))
-          seen.push(event);
-      } catch {
-        // cancelled at the end
-      }
-    })();
+    const watch = watchAll(replica1, tenant.id);
 
     // 1. Creates, each userName sent twice at once through both gateways in different case.
     const names = Array.from({ length: 30 }, (_, i) => `person.${i}@example.com`);
@@ -166,23 +154,8 @@ test('scale-out: no duplicate, no lost or phantom membership, and a watcher on o
     t.deepEqual(members, [...ids.slice(0, 15), ...ids.slice(25)].sort(), 'no lost or phantom membership');
 
     // Every change, in the complete log, reached the watcher on replica 1 exactly once, in order.
-    const log = (
-      await replica2.directory.listEvents({
-        tenantId: tenant.id,
-        resourceId: '',
-        resourceName: '',
-        kinds: [],
-        problemsOnly: false,
-        since: undefined,
-        until: undefined,
-        beforeSequence: 0,
-        limit: 1000,
-      })
-    ).events.reverse();
-    const deadline = Date.now() + 10_000;
-    while (seen.length < log.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    abort.abort();
-    await watching;
+    const log = await fullLog(replica2, tenant.id);
+    const seen = await watch.stopAfter(log.length);
     t.true(log.length >= 90, `${log.length} events`);
     t.deepEqual(
       seen.map((e) => e.sequence),
