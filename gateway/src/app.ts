@@ -26,7 +26,7 @@ export interface AppOptions {
   directory: DirectoryClients;
   /** Request limits; any left out take their defaults. */
   limits?: Partial<Limits>;
-  /** Per-tenant request rates; default 200/s with bursts of 400. */
+  /** Per-tenant request rates; default 1,000/s with bursts of 2,000. */
   rateLimits?: RateLimits;
   /** Largest accepted request body, in bytes. */
   bodyLimit: number;

@@ -14,7 +14,11 @@ export interface RateLimits {
   tenants: Record<string, RateLimit>;
 }
 
-export const DEFAULT_RATE_LIMITS: RateLimits = { default: { rps: 200, burst: 400 }, tenants: {} };
+/**
+ * Okta and Entra send a few requests per second per app in steady state; an initial sync of a large
+ * customer is the peak, which these defaults still leave room for.
+ */
+export const DEFAULT_RATE_LIMITS: RateLimits = { default: { rps: 1000, burst: 2000 }, tenants: {} };
 
 interface Bucket {
   tokens: number;
@@ -24,8 +28,7 @@ interface Bucket {
 /**
  * A token bucket per tenant (after authentication), so one tenant's flood is refused
  * with 429 before it costs the directory anything, and the others keep their latency.
- * The defaults sit far above what an Okta or Entra push sends (Okta paces itself at a
- * few hundred requests per minute per app).
+ * The defaults sit far above what an Okta or Entra push sends.
  */
 export function rateLimit(limits: RateLimits, now: () => number = Date.now): Middleware {
   const buckets = new Map<string, Bucket>();
