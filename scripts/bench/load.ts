@@ -42,6 +42,7 @@ export async function load(spec: LoadSpec): Promise<LoadResult> {
       },
     ],
   });
+  if (result.non2xx) console.error(`    non-2xx answers: ${JSON.stringify(result.statusCodeStats)}`);
   return {
     rps: result.requests.average,
     p50: result.latency.p50,
