@@ -14,7 +14,7 @@ import {
 } from '../store/memberships.js';
 import type { DbDepartmentRow } from '../store/rows.js';
 import type { CallContext } from './context.js';
-import { record } from './event-log.js';
+import { record, recordMembersChange } from './event-log.js';
 
 /**
  * The attribute side of department membership (DESIGN §3): a user is an
@@ -79,28 +79,6 @@ export async function dropIfUnnamed(
   return true;
 }
 
-async function membershipEvent(
-  trx: Knex.Transaction,
-  ctx: CallContext,
-  department: DbDepartmentRow,
-  change: 'added' | 'removed',
-  user: UserRef,
-  at: string,
-): Promise<void> {
-  await record(
-    trx,
-    ctx,
-    {
-      kind: 'department.members_changed',
-      resourceType: 'department',
-      resourceId: department.id,
-      resourceName: department.name,
-      after: { source: 'attribute', [change]: [user.id], userName: user.userName },
-    },
-    at,
-  );
-}
-
 /** Moves the user's attribute membership to the department their attribute now names. */
 export async function placeByAttribute(
   trx: Knex.Transaction,
@@ -115,12 +93,24 @@ export async function placeByAttribute(
   if (current && target && current.name.toLowerCase() === target.toLowerCase()) return;
   if (current) {
     await removeMemberships(trx, current.pk, [user.pk], 'attribute');
-    await membershipEvent(trx, ctx, current, 'removed', user, at);
+    await recordMembersChange(
+      trx,
+      ctx,
+      current,
+      { source: 'attribute', removed: [user.id], userName: user.userName },
+      at,
+    );
     await dropIfUnnamed(trx, ctx, current, at);
   }
   if (target) {
     const department = await findOrCreateDepartment(trx, ctx, target, at);
     await addMemberships(trx, department.pk, [user.pk], 'attribute');
-    await membershipEvent(trx, ctx, department, 'added', user, at);
+    await recordMembersChange(
+      trx,
+      ctx,
+      department,
+      { source: 'attribute', added: [user.id], userName: user.userName },
+      at,
+    );
   }
 }

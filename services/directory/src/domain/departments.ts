@@ -24,7 +24,7 @@ import { userPksByIds } from '../store/users.js';
 import { now, type CallContext, type Deps } from './context.js';
 import { findOrCreateDepartment } from './department-sync.js';
 import { ConflictError, InvalidArgumentError, NotFoundError, VersionMismatchError } from './errors.js';
-import { record } from './event-log.js';
+import { record, recordMembersChange } from './event-log.js';
 import type { Department, JsonObject, Member, MembershipSource, Page, Query } from './types.js';
 import { sameJson } from './same-json.js';
 import { checkDepartmentName, checkExtra } from './validation.js';
@@ -97,25 +97,12 @@ async function applyDelta(
     row = await updateDepartmentRow(trx, department, {}, at);
   if (added.length + removed.length + skipped.length > 0) {
     const idOf = new Map([...pks].map(([id, pk]) => [pk, id]));
-    await record(
+    const ids = (list: number[]) => list.map((pk) => idOf.get(pk)!);
+    await recordMembersChange(
       trx,
       ctx,
-      {
-        kind: 'department.members_changed',
-        resourceType: 'department',
-        resourceId: department.id,
-        resourceName: department.name,
-        outcome: skipped.length ? 'warning' : 'ok',
-        reason: skipped.length
-          ? `skipped ${skipped.length} member id(s) that are not users of this tenant: ${skipped.slice(0, 20).join(', ')}${skipped.length > 20 ? ', …' : ''}`
-          : '',
-        after: {
-          source: 'pushed',
-          added: added.map((pk) => idOf.get(pk)!),
-          removed: removed.map((pk) => idOf.get(pk)!),
-          ...(skipped.length && { skipped }),
-        },
-      },
+      department,
+      { source: 'pushed', added: ids(added), removed: ids(removed), skipped },
       at,
     );
   }

@@ -54,3 +54,16 @@ export class RetryableError extends Error {
     super(message);
   }
 }
+
+/** Whether an error is one of the above: a deliberate outcome, not a fault. */
+export function isDomainError(error: unknown): boolean {
+  return (
+    error instanceof NotFoundError ||
+    error instanceof ConflictError ||
+    error instanceof InvalidArgumentError ||
+    error instanceof VersionMismatchError ||
+    error instanceof PreconditionError ||
+    error instanceof UnauthenticatedError ||
+    error instanceof RetryableError
+  );
+}

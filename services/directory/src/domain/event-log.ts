@@ -51,3 +51,46 @@ export function userSummary(user: UserProfile & Partial<Pick<User, 'version'>>):
     ...(user.version !== undefined && { version: user.version }),
   };
 }
+
+/** One membership change of a department, as the log and the watch stream carry it. */
+export interface MembersChange {
+  source: 'attribute' | 'pushed';
+  added?: string[];
+  removed?: string[];
+  skipped?: string[];
+  userName?: string;
+}
+
+/** Appends `department.members_changed` for a department; a skipped member makes it a warning. */
+export async function recordMembersChange(
+  trx: Knex.Transaction,
+  ctx: CallContext,
+  department: { id: string; name: string },
+  change: MembersChange,
+  at: string,
+  reason = '',
+): Promise<void> {
+  const skipped = change.skipped ?? [];
+  await record(
+    trx,
+    ctx,
+    {
+      kind: 'department.members_changed',
+      resourceType: 'department',
+      resourceId: department.id,
+      resourceName: department.name,
+      outcome: skipped.length ? 'warning' : 'ok',
+      reason: skipped.length
+        ? `skipped ${skipped.length} member id(s) that are not users of this tenant: ${skipped.slice(0, 20).join(', ')}${skipped.length > 20 ? ', …' : ''}`
+        : reason,
+      after: {
+        source: change.source,
+        ...(change.added && { added: change.added }),
+        ...(change.removed && { removed: change.removed }),
+        ...(skipped.length && { skipped }),
+        ...(change.userName && { userName: change.userName }),
+      },
+    },
+    at,
+  );
+}

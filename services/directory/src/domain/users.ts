@@ -18,7 +18,7 @@ import type { DbUserRow } from '../store/rows.js';
 import { now, type CallContext, type Deps } from './context.js';
 import { placeByAttribute } from './department-sync.js';
 import { ConflictError, NotFoundError, VersionMismatchError } from './errors.js';
-import { record, userSummary } from './event-log.js';
+import { record, recordMembersChange, userSummary } from './event-log.js';
 import { applyMask, profileOf } from './field-mask.js';
 import { sameJson } from './same-json.js';
 import type { Page, Query, User, UserProfile } from './types.js';
@@ -210,18 +210,13 @@ export async function deleteUser(
       if (!department) continue;
       await removeMemberships(trx, department.pk, [row.pk], 'pushed');
       await updateDepartmentRow(trx, department, {}, at);
-      await record(
+      await recordMembersChange(
         trx,
         ctx,
-        {
-          kind: 'department.members_changed',
-          resourceType: 'department',
-          resourceId: department.id,
-          resourceName: department.name,
-          reason: 'the user was deleted',
-          after: { source: 'pushed', removed: [id] },
-        },
+        department,
+        { source: 'pushed', removed: [id] },
         at,
+        'the user was deleted',
       );
     }
     await deleteUserRow(trx, row.pk);

@@ -1,25 +1,7 @@
 import type { Knex } from 'knex';
-import {
-  ConflictError,
-  InvalidArgumentError,
-  NotFoundError,
-  PreconditionError,
-  RetryableError,
-  UnauthenticatedError,
-  VersionMismatchError,
-} from '../domain/errors.js';
+import { ConflictError, isDomainError, NotFoundError, RetryableError } from '../domain/errors.js';
 import { storeTransactions } from '../metrics.js';
 import type { Database } from './db.js';
-
-const DOMAIN_ERRORS = [
-  ConflictError,
-  InvalidArgumentError,
-  NotFoundError,
-  PreconditionError,
-  RetryableError,
-  UnauthenticatedError,
-  VersionMismatchError,
-];
 
 const ATTEMPTS = 3;
 
@@ -28,7 +10,7 @@ const ATTEMPTS = 3;
  * store sees SQL. Unknown errors pass through unchanged (they become INTERNAL).
  */
 export function translateStoreError(database: Database, error: unknown): unknown {
-  if (DOMAIN_ERRORS.some((type) => error instanceof type)) return error;
+  if (isDomainError(error)) return error;
   const { dialect } = database;
   if (dialect.isUniqueViolation(error))
     return new ConflictError('a resource with that name or id already exists');
