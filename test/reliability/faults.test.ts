@@ -147,6 +147,10 @@ test.serial(
     t.true(before > 50 && unanswered.size > 0, 'the kill landed mid-import');
 
     // Clients retry what was not acknowledged, with the same request: no duplicates.
+    await until(
+      'the gateway answers again',
+      async () => (await scim(t, 'GET', '/Users?count=0')).status === 200,
+    );
     for (const userName of unanswered) {
       const res = await scim(t, 'POST', '/Users', oktaUser(userName), { 'Idempotency-Key': userName });
       t.is(res.status, 201, `${userName}: ${JSON.stringify(res.body)}`);
