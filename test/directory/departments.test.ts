@@ -10,6 +10,7 @@ import {
   type DirectoryFixture,
 } from '../helpers/directory.js';
 import { cmp, query } from '../../services/directory/query-builders.js';
+import { eventsQuery } from '../helpers/watch.js';
 
 const test = anyTest as TestFn<DirectoryFixture>;
 
@@ -184,17 +185,9 @@ test('member deltas touch only pushed memberships; unknown ids are skipped and l
   t.is(noop.removed, 0);
   t.is(noop.department?.version, before.version);
 
-  const log = await directory.listEvents({
-    tenantId,
-    resourceId: id,
-    resourceName: '',
-    kinds: [],
-    problemsOnly: true,
-    since: undefined,
-    until: undefined,
-    beforeSequence: 0,
-    limit: 10,
-  });
+  const log = await directory.listEvents(
+    eventsQuery(tenantId, { resourceId: id, problemsOnly: true, limit: 10 }),
+  );
   t.is(log.events.length, 1);
   t.regex(log.events[0]!.reason, /skipped 1 member id/);
   t.deepEqual(log.events[0]!.after?.skipped, [stranger]);

@@ -2,6 +2,7 @@ import anyTest, { type TestFn } from 'ava';
 import type { Event } from '#proto/event.js';
 import { EventOutcome } from '#proto/event.js';
 import { newTenant, startDirectory, userInput, type DirectoryFixture } from '../helpers/directory.js';
+import { eventsQuery } from '../helpers/watch.js';
 
 const test = anyTest as TestFn<DirectoryFixture>;
 
@@ -10,19 +11,6 @@ test.before(async (t) => {
 });
 test.after.always(async (t) => {
   await t.context.close();
-});
-
-const search = (tenantId: string, extra: Record<string, unknown> = {}) => ({
-  tenantId,
-  resourceId: '',
-  resourceName: '',
-  kinds: [] as string[],
-  problemsOnly: false,
-  since: undefined,
-  until: undefined,
-  beforeSequence: 0,
-  limit: 100,
-  ...extra,
 });
 
 test('every change appends one event with the actor, kind and a before/after summary', async (t) => {
@@ -40,7 +28,7 @@ test('every change appends one event with the actor, kind and a before/after sum
     updateMask: ['active'],
     expectedVersion: undefined,
   });
-  const { events } = await okta.directory.listEvents(search(tenantId));
+  const { events } = await okta.directory.listEvents(eventsQuery(tenantId));
   t.deepEqual(events.map((e) => e.kind).reverse(), [
     'tenant.created',
     'user.created',
@@ -77,20 +65,20 @@ test('rejections are recorded and found by name and with problems only', async (
     resourceName: 'Dup@Example.com',
   });
   t.is(rejected.outcome, EventOutcome.EVENT_OUTCOME_ERROR);
-  const problems = await directory.listEvents(search(tenantId, { problemsOnly: true }));
+  const problems = await directory.listEvents(eventsQuery(tenantId, { problemsOnly: true }));
   t.deepEqual(
     problems.events.map((e) => e.kind),
     ['request.rejected'],
   );
   t.like(problems.events[0]!.after, { operation: 'POST /Users', status: 409, scimType: 'uniqueness' });
-  const byName = await directory.listEvents(search(tenantId, { resourceName: 'dup@example.com' }));
+  const byName = await directory.listEvents(eventsQuery(tenantId, { resourceName: 'dup@example.com' }));
   t.is(byName.events.length, 1);
-  const byKind = await directory.listEvents(search(tenantId, { kinds: ['user.created'] }));
+  const byKind = await directory.listEvents(eventsQuery(tenantId, { kinds: ['user.created'] }));
   t.deepEqual(
     byKind.events.map((e) => e.resourceName),
     ['ok@example.com'],
   );
-  const later = await directory.listEvents(search(tenantId, { since: new Date(Date.now() + 60_000) }));
+  const later = await directory.listEvents(eventsQuery(tenantId, { since: new Date(Date.now() + 60_000) }));
   t.deepEqual(later.events, []);
 });
 
@@ -99,9 +87,9 @@ test('the log pages backwards by sequence', async (t) => {
   const tenantId = await newTenant(t.context.clients);
   for (let i = 0; i < 5; i++)
     await directory.createUser({ tenantId, requestId: '', user: userInput(`l${i}@example.com`) });
-  const first = await directory.listEvents(search(tenantId, { limit: 3 }));
+  const first = await directory.listEvents(eventsQuery(tenantId, { limit: 3 }));
   const second = await directory.listEvents(
-    search(tenantId, { limit: 3, beforeSequence: first.nextBeforeSequence }),
+    eventsQuery(tenantId, { limit: 3, beforeSequence: first.nextBeforeSequence }),
   );
   t.deepEqual(
     [...first.events, ...second.events].map((e) => e.kind).filter((k) => k === 'user.created').length,
@@ -127,7 +115,7 @@ test('watch from a sequence sees every later event exactly once, in order, acros
   const create = (name: string, tenant = tenantId) =>
     directory.createUser({ tenantId: tenant, requestId: '', user: userInput(name) });
   await create('before@example.com');
-  const [start] = (await directory.listEvents(search(tenantId, { limit: 1 }))).events;
+  const [start] = (await directory.listEvents(eventsQuery(tenantId, { limit: 1 }))).events;
 
   // First connection: two historical-from-N events and live ones.
   const abort1 = new AbortController();
@@ -182,7 +170,7 @@ test('event bodies never carry tokens or passwords', async (t) => {
     user: userInput('pw@example.com', { extra: { password: 'hunter2-hunter2' } }),
   });
   await admin.authenticateToken({ token });
-  const { events } = await directory.listEvents(search(tenantId));
+  const { events } = await directory.listEvents(eventsQuery(tenantId));
   const text = JSON.stringify(events);
   t.false(text.includes(token));
   t.false(text.includes(token.slice(15)));

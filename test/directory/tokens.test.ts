@@ -1,6 +1,7 @@
 import anyTest, { type TestFn } from 'ava';
 import { status } from '@grpc/grpc-js';
 import { grpcError, newTenant, startDirectory, type DirectoryFixture } from '../helpers/directory.js';
+import { eventsQuery } from '../helpers/watch.js';
 
 const test = anyTest as TestFn<DirectoryFixture>;
 
@@ -56,17 +57,9 @@ test('two live tokens allow rotation; a third waits for a revocation, which take
   await admin.authenticateToken({ token: second.token });
   await admin.issueToken({ tenantId, description: 'third', expiresAt: undefined });
   // The failed attempt is in the tenant's log, without the token.
-  const log = await directory.listEvents({
-    tenantId,
-    resourceId: '',
-    resourceName: '',
-    kinds: ['request.rejected'],
-    problemsOnly: true,
-    since: undefined,
-    until: undefined,
-    beforeSequence: 0,
-    limit: 10,
-  });
+  const log = await directory.listEvents(
+    eventsQuery(tenantId, { kinds: ['request.rejected'], problemsOnly: true, limit: 10 }),
+  );
   t.is(log.events.length, 1);
   t.regex(log.events[0]!.reason, /revoked/);
   // Another tenant cannot revoke this tenant's token.

@@ -7,6 +7,7 @@ import { DirectoryServiceService } from '#proto/directory.js';
 import { buildApp } from '../../gateway/src/app.js';
 import { connectDirectory } from '../../services/directory/client.js';
 import { oktaUser, patchOp, startGateway, type GatewayFixture } from '../helpers/gateway.js';
+import { eventsQuery } from '../helpers/watch.js';
 
 const test = anyTest as TestFn<GatewayFixture>;
 
@@ -399,17 +400,14 @@ test('rejected requests land in the tenant’s provisioning log with the reason'
   const { token, tenantId } = await t.context.tenant();
   await t.context.scim('POST', '/Users', { token, body: oktaUser('dup@example.com') });
   await t.context.scim('POST', '/Users', { token, body: oktaUser('DUP@example.com') });
-  const log = await t.context.clients.directory.listEvents({
-    tenantId,
-    resourceId: '',
-    resourceName: 'dup@example.com',
-    kinds: ['request.rejected'],
-    problemsOnly: true,
-    since: undefined,
-    until: undefined,
-    beforeSequence: 0,
-    limit: 10,
-  });
+  const log = await t.context.clients.directory.listEvents(
+    eventsQuery(tenantId, {
+      resourceName: 'dup@example.com',
+      kinds: ['request.rejected'],
+      problemsOnly: true,
+      limit: 10,
+    }),
+  );
   t.is(log.events.length, 1);
   t.like(log.events[0]!.after, {
     operation: 'POST /api/v1/scim/v2/Users',

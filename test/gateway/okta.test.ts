@@ -1,5 +1,6 @@
 import anyTest, { type TestFn } from 'ava';
 import { oktaUser, patchOp, startGateway, type GatewayFixture } from '../helpers/gateway.js';
+import { eventsQuery } from '../helpers/watch.js';
 
 /**
  * Okta, request by request: the flows of Okta's SCIM 2.0 reference and the
@@ -307,17 +308,9 @@ test('Push Groups: create, the id+displayName replace, add without type, lookup,
     (await scim('GET', `/Groups/${id}`)).body.members.map((m: any) => m.value),
     [ann.id],
   );
-  const log = await t.context.clients.directory.listEvents({
-    tenantId,
-    resourceId: id,
-    resourceName: '',
-    kinds: [],
-    problemsOnly: true,
-    since: undefined,
-    until: undefined,
-    beforeSequence: 0,
-    limit: 5,
-  });
+  const log = await t.context.clients.directory.listEvents(
+    eventsQuery(tenantId, { resourceId: id, problemsOnly: true, limit: 5 }),
+  );
   t.regex(log.events[0]!.reason, new RegExp(stranger));
 
   t.is((await scim('DELETE', `/Groups/${id}`)).status, 204);

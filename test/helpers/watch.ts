@@ -28,16 +28,34 @@ export function watchAll(clients: DirectoryClients, tenantId: string) {
 
 /** A tenant's whole provisioning log (up to 1,000 events), oldest first. */
 export async function fullLog(clients: DirectoryClients, tenantId: string): Promise<Event[]> {
-  const { events } = await clients.directory.listEvents({
+  const { events } = await clients.directory.listEvents(eventsQuery(tenantId, { limit: 1000 }));
+  return events.reverse();
+}
+
+/** A ListEvents request for a tenant: everything, newest first, unless `search` narrows it. */
+export function eventsQuery(
+  tenantId: string,
+  search: Partial<{
+    resourceId: string;
+    resourceName: string;
+    kinds: string[];
+    problemsOnly: boolean;
+    since: Date;
+    until: Date;
+    beforeSequence: number;
+    limit: number;
+  }> = {},
+) {
+  return {
     tenantId,
     resourceId: '',
     resourceName: '',
-    kinds: [],
+    kinds: [] as string[],
     problemsOnly: false,
-    since: undefined,
-    until: undefined,
+    since: undefined as Date | undefined,
+    until: undefined as Date | undefined,
     beforeSequence: 0,
-    limit: 1000,
-  });
-  return events.reverse();
+    limit: 100,
+    ...search,
+  };
 }
