@@ -7,7 +7,7 @@ import { groupFromScim, groupToScim } from '../scim/group-mapper.js';
 import { listParams, listResponse, PUSHED_ONLY } from '../scim/list-params.js';
 import { groupChanges } from '../scim/patch/group-changes.js';
 import { parseOperations } from '../scim/patch/operations.js';
-import { project, wantsMembers } from '../scim/projection.js';
+import { project, projectionOf, wantsMembers } from '../scim/projection.js';
 import { GROUP_TYPE } from '../scim/schemas.js';
 import {
   asCaller,
@@ -56,7 +56,7 @@ export function groupRoutes(router: Router, deps: RouteDeps): void {
   };
 
   const respond = async (ctx: Context, status: number, department: Department) => {
-    const { attributes, excludedAttributes } = listParams(GROUP_TYPE, ctx.query, deps.limits);
+    const { attributes, excludedAttributes } = projectionOf(ctx.query);
     const members = wantsMembers(attributes, excludedAttributes)
       ? await membersOf(ctx, department.id)
       : undefined;

@@ -5,7 +5,7 @@ import { ScimError } from '../errors/scim-error.js';
 import { listParams, listResponse } from '../scim/list-params.js';
 import { applyOperations } from '../scim/patch/apply.js';
 import { parseOperations } from '../scim/patch/operations.js';
-import { project } from '../scim/projection.js';
+import { project, projectionOf } from '../scim/projection.js';
 import { USER_SCHEMA, USER_TYPE } from '../scim/schemas.js';
 import { userFromScim, userToScim } from '../scim/user-mapper.js';
 import {
@@ -36,7 +36,7 @@ export function userRoutes(router: Router, deps: RouteDeps): void {
 
   const respond = (ctx: Context, status: number, user: User) => {
     const resource = userToScim(user, baseUrlOf(ctx));
-    const { attributes, excludedAttributes } = listParams(USER_TYPE, ctx.query, deps.limits);
+    const { attributes, excludedAttributes } = projectionOf(ctx.query);
     send(ctx, status, project(USER_TYPE, resource, attributes, excludedAttributes), user.version);
     if (status === 201)
       ctx.set('Location', resource.meta ? (resource.meta as { location: string }).location : '');

@@ -1,5 +1,5 @@
 import { resolvePath, type ResourceTypeDef } from './schemas.js';
-import { isObject } from './coerce.js';
+import { isObject, pick } from './coerce.js';
 
 type Json = Record<string, unknown>;
 
@@ -12,6 +12,17 @@ export function attributeList(value: unknown): string[] | undefined {
     .map((s) => s.trim())
     .filter(Boolean);
   return list.length ? list : undefined;
+}
+
+/** `attributes` / `excludedAttributes` of a single-resource request (RFC 7644 §3.9). */
+export function projectionOf(query: Record<string, unknown>): {
+  attributes?: string[];
+  excludedAttributes?: string[];
+} {
+  return {
+    attributes: attributeList(pick(query, 'attributes')),
+    excludedAttributes: attributeList(pick(query, 'excludedAttributes')),
+  };
 }
 
 interface Target {

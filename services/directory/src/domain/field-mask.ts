@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from './errors.js';
-import type { User, UserProfile } from './types.js';
+import { TEXT_ATTRIBUTES, type User, type UserProfile } from './types.js';
 
 const camel = (path: string) => path.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
@@ -9,13 +9,7 @@ const TOP_LEVEL = new Set([
   'active',
   'name',
   'displayName',
-  'nickName',
-  'profileUrl',
-  'title',
-  'userType',
-  'preferredLanguage',
-  'locale',
-  'timezone',
+  ...TEXT_ATTRIBUTES,
   'emails',
   'phoneNumbers',
   'addresses',

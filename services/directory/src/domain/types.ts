@@ -50,6 +50,17 @@ export interface Enterprise {
 
 export type JsonObject = { [key: string]: unknown };
 
+/** The user's free-text single-valued attributes (not indexed, so longer text is allowed). */
+export const TEXT_ATTRIBUTES = [
+  'nickName',
+  'profileUrl',
+  'title',
+  'userType',
+  'preferredLanguage',
+  'locale',
+  'timezone',
+] as const;
+
 /** Every writable attribute of a user. */
 export interface UserProfile {
   userName: string;

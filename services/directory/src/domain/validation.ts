@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from './errors.js';
-import type { JsonObject, UserProfile } from './types.js';
+import { TEXT_ATTRIBUTES, type JsonObject, type UserProfile } from './types.js';
 
 /** Indexed strings (userName, names, ids) are at most this long. */
 export const MAX_KEY_LENGTH = 512;
@@ -62,15 +62,7 @@ export function checkProfile(profile: UserProfile): UserProfile {
     if (typeof value === 'string') checkLength(key, value, MAX_KEY_LENGTH);
   }
   checkLength('enterprise.manager.value', profile.enterprise?.manager?.value, MAX_KEY_LENGTH);
-  for (const key of [
-    'nickName',
-    'profileUrl',
-    'title',
-    'userType',
-    'preferredLanguage',
-    'locale',
-    'timezone',
-  ] as const) {
+  for (const key of TEXT_ATTRIBUTES) {
     checkLength(key, profile[key], MAX_TEXT_LENGTH);
   }
   checkMultiValued('emails', profile.emails);
