@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { connectDirectory } from '../services/directory/client.js';
+import { credentialFromEnv } from '../services/directory/credentials-file.js';
 import { DEFAULT_DATABASE_URL, DEFAULT_DIRECTORY_ADDRESS } from '../services/directory/src/config.js';
 import { clientCredentials, clientTlsFromEnv } from '../services/directory/tls.js';
 import * as commands from './admin/commands.js';
@@ -18,9 +19,16 @@ const USAGE = `Usage: npm run admin -- <command> [options] [--json]
   tokens list --tenant ID
   tokens revoke --tenant ID TOKEN_ID    (rotation: issue, switch Okta over, revoke the old one)
   log --tenant ID [--user ID|USERNAME] [--kind KIND[,KIND]] [--errors] [--since 1h|ISO] [--until ISO] [--limit N]
+  credentials issue --name NAME --role admin|gateway|reader [--tenant ID[,ID]]
+                                        a service credential for the directory (shown once);
+                                        --tenant limits a reader to those tenants
+  credentials list
+  credentials revoke --credential ID
   backup FILE                           consistent copy of the SQLite database, while it runs
 
-Environment: DIRECTORY_ADDRESS (default ${DEFAULT_DIRECTORY_ADDRESS}), DATABASE_URL (default ${DEFAULT_DATABASE_URL}).`;
+Environment: DIRECTORY_ADDRESS (default ${DEFAULT_DIRECTORY_ADDRESS}); DIRECTORY_CREDENTIAL, an admin
+service credential (default: the one a local directory writes to DIRECTORY_CREDENTIALS_FILE, beside
+the SQLite database of DATABASE_URL, default ${DEFAULT_DATABASE_URL}).`;
 
 async function main(argv: string[]): Promise<number> {
   const { values: flags, positionals } = parseArgs({
@@ -31,6 +39,8 @@ async function main(argv: string[]): Promise<number> {
       name: { type: 'string' },
       tenant: { type: 'string' },
       token: { type: 'string' },
+      role: { type: 'string' },
+      credential: { type: 'string' },
       description: { type: 'string' },
       expires: { type: 'string' },
       user: { type: 'string' },
@@ -56,6 +66,7 @@ async function main(argv: string[]): Promise<number> {
     actor: 'admin',
     deadlineMs: 10_000,
     credentials: clientCredentials(clientTlsFromEnv(process.env)),
+    credential: credentialFromEnv(process.env, 'admin'),
   });
   try {
     const key = `${group} ${group === 'log' ? '' : (action ?? '')}`.trim();
@@ -77,6 +88,15 @@ async function main(argv: string[]): Promise<number> {
         break;
       case 'tokens revoke':
         await commands.tokensRevoke(clients, io, flags, arg);
+        break;
+      case 'credentials issue':
+        await commands.credentialsIssue(clients, io, flags);
+        break;
+      case 'credentials list':
+        await commands.credentialsList(clients, io, flags);
+        break;
+      case 'credentials revoke':
+        await commands.credentialsRevoke(clients, io, flags);
         break;
       case 'log':
         await commands.log(clients, io, flags);

@@ -4,11 +4,16 @@
  *   npm run demo              # in another (DIRECTORY_ADDRESS to point elsewhere)
  */
 import { connectDirectory } from '../services/directory/client.js';
+import { credentialFromEnv } from '../services/directory/credentials-file.js';
 import { DEFAULT_DIRECTORY_ADDRESS } from '../services/directory/src/config.js';
 import { Operator } from '#proto/query.js';
 
 const address = process.env.DIRECTORY_ADDRESS || DEFAULT_DIRECTORY_ADDRESS;
-const { admin, directory, watchEvents, close } = connectDirectory(address, { actor: 'service:demo' });
+// An admin credential: DIRECTORY_CREDENTIAL, or the one a local directory wrote beside its database.
+const { admin, directory, watchEvents, close } = connectDirectory(address, {
+  actor: 'service:demo',
+  credential: credentialFromEnv(process.env, 'admin'),
+});
 
 const user = (userName: string, department: string) => ({
   id: '',

@@ -9,6 +9,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connectDirectory } from '../services/directory/client.js';
+import { credentialFromEnv } from '../services/directory/credentials-file.js';
 import { DEFAULT_DIRECTORY_ADDRESS } from '../services/directory/src/config.js';
 import { clientCredentials, clientTlsFromEnv } from '../services/directory/tls.js';
 
@@ -73,6 +74,8 @@ const clients = connectDirectory(env.DIRECTORY_ADDRESS, {
   actor: 'admin',
   deadlineMs: 2000,
   credentials: clientCredentials(clientTlsFromEnv(env)),
+  // The admin credential the directory writes beside its database on first start.
+  credential: credentialFromEnv(env, 'admin'),
 });
 try {
   const { tenants } = await until('the directory', () => clients.admin.listTenants({}));

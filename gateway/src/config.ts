@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { credentialsFileFor } from '../../services/directory/credentials-file.js';
 import { clientTlsFromEnv, type ClientTlsFiles } from '../../services/directory/tls.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { DEFAULT_RATE_LIMITS, type RateLimits } from './rate-limit.js';
@@ -12,6 +13,10 @@ export interface GatewayConfig {
   /** host:port of the directory service */
   readonly directoryAddress: string;
   readonly directoryTls?: ClientTlsFiles;
+  /** The gateway's service credential (DIRECTORY_CREDENTIAL), or none: then the local credentials file's. */
+  readonly directoryCredential?: string;
+  /** The local credentials file a directory on this machine writes (see credentials-file.ts). */
+  readonly credentialsFile?: string;
   /** Deadline of each directory call, in ms. */
   readonly directoryDeadlineMs: number;
   readonly limits: Limits;
@@ -71,6 +76,9 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   if (!directoryAddress.split(',').every((a) => /^\s*[^\s,]+:\d{1,5}\s*$/.test(a))) {
     problems.push('DIRECTORY_ADDRESS must be host:port, or a comma-separated list of IP:port replicas');
   }
+  const directoryCredential = env.DIRECTORY_CREDENTIAL || undefined;
+  if (directoryCredential && !/^wzr_svc_[A-Za-z0-9_-]{43}$/.test(directoryCredential))
+    problems.push('DIRECTORY_CREDENTIAL must be a service credential (wzr_svc_…)');
   const trust = (env.TRUST_PROXY ?? 'false').toLowerCase();
   if (!['true', 'false', '1', '0'].includes(trust)) problems.push('TRUST_PROXY must be true or false');
   const cert = file('TLS_CERT_FILE');
@@ -89,6 +97,8 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     tls: cert && key ? { cert, key } : undefined,
     directoryAddress,
     directoryTls,
+    directoryCredential,
+    credentialsFile: credentialsFileFor(env),
     directoryDeadlineMs: int('DIRECTORY_DEADLINE_MS', 5000, 100, 120_000),
     limits: {
       defaultCount: int('SCIM_DEFAULT_COUNT', DEFAULT_LIMITS.defaultCount, 1, 1000),

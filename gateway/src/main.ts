@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import { connectDirectory } from '../../services/directory/client.js';
+import { credentialProvider } from '../../services/directory/credentials-file.js';
 import { clientCredentials } from '../../services/directory/tls.js';
 import { buildApp } from './app.js';
 import { loadConfig, type GatewayConfig } from './config.js';
@@ -19,6 +20,7 @@ function main(): void {
     actor: 'service:scim-gateway',
     deadlineMs: config.directoryDeadlineMs,
     credentials: clientCredentials(config.directoryTls),
+    credential: credentialProvider(config.directoryCredential, config.credentialsFile, 'gateway'),
   });
   const app = buildApp({
     directory,

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
+import { ServiceRole, type ServiceCredential } from '#proto/admin.js';
 import { EventOutcome, type Event } from '#proto/event.js';
 import type { DirectoryClients } from '../../services/directory/client.js';
 import { iso, parseWhen, table, UsageError } from './table.js';
@@ -101,6 +102,65 @@ export async function tokensRevoke(c: DirectoryClients, io: Io, flags: Flags, id
     flags,
     token,
     () => `Revoked token ${token.id} (${token.prefix}…): it stops working within a second.`,
+  );
+}
+
+const ROLES: Record<string, ServiceRole> = {
+  admin: ServiceRole.SERVICE_ROLE_ADMIN,
+  gateway: ServiceRole.SERVICE_ROLE_GATEWAY,
+  reader: ServiceRole.SERVICE_ROLE_READER,
+};
+const roleName = (role: ServiceRole) => Object.keys(ROLES).find((name) => ROLES[name] === role) ?? 'unknown';
+
+/** A service credential for the directory: the secret is printed once. */
+export async function credentialsIssue(c: DirectoryClients, io: Io, flags: Flags) {
+  const role = ROLES[need(flags, 'role')];
+  if (role === undefined) throw new UsageError(`--role is one of ${Object.keys(ROLES).join(', ')}`);
+  const tenantIds = typeof flags.tenant === 'string' ? flags.tenant.split(',').filter(Boolean) : [];
+  const { secret, info } = await c.admin.issueServiceCredential({
+    name: need(flags, 'name'),
+    role,
+    tenantIds,
+  });
+  print(io, flags, { credentialId: info!.id, name: info!.name, role: roleName(info!.role), secret }, () =>
+    [
+      `Service credential ${info!.id} "${info!.name}" (${roleName(info!.role)}${
+        tenantIds.length ? ` of ${tenantIds.join(', ')}` : ''
+      }); shown once, give it to the service as DIRECTORY_CREDENTIAL:`,
+      '',
+      `  ${secret}`,
+      '',
+    ].join('\n'),
+  );
+}
+
+const credentialJson = (k: ServiceCredential) => ({ ...k, role: roleName(k.role) });
+
+export async function credentialsList(c: DirectoryClients, io: Io, flags: Flags) {
+  const { credentials } = await c.admin.listServiceCredentials({});
+  print(io, flags, credentials.map(credentialJson), () =>
+    table(
+      ['ID', 'NAME', 'ROLE', 'TENANTS', 'PREFIX', 'CREATED', 'LAST USED', 'REVOKED'],
+      credentials.map((k) => [
+        k.id,
+        k.name,
+        roleName(k.role),
+        k.tenantIds.join(',') || 'all',
+        `${k.prefix}…`,
+        iso(k.createdAt),
+        iso(k.lastUsedAt),
+        iso(k.revokedAt),
+      ]),
+    ),
+  );
+}
+
+export async function credentialsRevoke(c: DirectoryClients, io: Io, flags: Flags) {
+  const { info, alreadyRevoked } = await c.admin.revokeServiceCredential({ id: need(flags, 'credential') });
+  print(io, flags, { ...credentialJson(info!), alreadyRevoked }, () =>
+    alreadyRevoked
+      ? `Service credential ${info!.id} "${info!.name}" was already revoked.`
+      : `Revoked service credential ${info!.id} "${info!.name}": refused within a second everywhere.`,
   );
 }
 

@@ -21,8 +21,8 @@ export async function createTenantWithToken(
   const db = await openDatabase(url);
   try {
     const deps = { db, feed: new ChangeFeed() };
-    const tenant = await createTenant(deps, name);
-    const { token } = await issueToken(deps, tenant.id, 'bench');
+    const tenant = await createTenant(deps, name, 'admin:bench');
+    const { token } = await issueToken(deps, tenant.id, 'bench', undefined, 'admin:bench');
     return { tenantId: tenant.id, token };
   } finally {
     await db.close();

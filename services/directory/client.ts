@@ -49,13 +49,31 @@ export interface CallSettings {
 }
 
 export interface ClientOptions {
-  /** Recorded in the provisioning log, e.g. "service:reporting". */
+  /**
+   * Sent as `x-wizer-actor`. The directory records it only for the gateway role (the
+   * SCIM token a change was made with); for other roles the credential names the actor.
+   */
   actor: string;
+  /**
+   * The service credential (`wzr_svc_…`) sent with every call, or a function that
+   * returns it (read lazily, e.g. from the file a local directory writes). Optional only
+   * with mTLS, where the directory may map the client certificate to a role.
+   */
+  credential?: string | (() => string | undefined);
   /** Per-call deadline; default 10 s. */
   deadlineMs?: number;
   credentials?: ChannelCredentials;
   /** grpc-js channel options, e.g. a load-balancing config. */
   channelOptions?: Record<string, unknown>;
+}
+
+/** The metadata every call carries: the credential, and the actor. */
+function metadataFor(options: ClientOptions, actor: string): Metadata {
+  const metadata = new Metadata();
+  const credential = typeof options.credential === 'function' ? options.credential() : options.credential;
+  if (credential) metadata.set('authorization', `Bearer ${credential}`);
+  metadata.set('x-wizer-actor', actor);
+  return metadata;
 }
 
 function promisify<C extends object>(
@@ -69,8 +87,7 @@ function promisify<C extends object>(
     const method = (client as unknown as Record<string, (...args: unknown[]) => unknown>)[name]!.bind(client);
     out[name] = (request: unknown, call?: CallSettings) =>
       new Promise((resolve, reject) => {
-        const metadata = new Metadata();
-        metadata.set('x-wizer-actor', call?.actor ?? options.actor);
+        const metadata = metadataFor(options, call?.actor ?? options.actor);
         const deadline = new Date(Date.now() + (call?.deadlineMs ?? options.deadlineMs ?? 10_000));
         method(request, metadata, { deadline }, (error: ServiceError | null, response: unknown) =>
           error ? reject(error) : resolve(response),
@@ -182,9 +199,7 @@ export function connectDirectory(address: string, options: ClientOptions): Direc
       });
     },
     watchEvents(request, signal) {
-      const metadata = new Metadata();
-      metadata.set('x-wizer-actor', options.actor);
-      const stream = directory.watchEvents(request, metadata);
+      const stream = directory.watchEvents(request, metadataFor(options, options.actor));
       signal?.addEventListener('abort', () => stream.cancel(), { once: true });
       return stream as AsyncIterable<Event>;
     },

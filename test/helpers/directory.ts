@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import { ServerCredentials, type ServiceError } from '@grpc/grpc-js';
 import { connectDirectory, type DirectoryClients } from '../../services/directory/client.js';
 import { ChangeFeed } from '../../services/directory/src/domain/context.js';
+import { issueServiceCredential } from '../../services/directory/src/domain/service-credentials.js';
+import type { Role } from '../../services/directory/src/domain/types.js';
 import { buildServer } from '../../services/directory/src/server.js';
 import { openDatabase, type Database } from '../../services/directory/src/store/db.js';
 import { freshDatabase, TEST_STORE } from './database.js';
@@ -9,7 +11,12 @@ import { freshDatabase, TEST_STORE } from './database.js';
 export const silentLogger = { error() {}, info() {}, warn() {} };
 
 export interface DirectoryFixture {
+  /** Clients with an admin credential: every call is allowed, the actor is `admin:test-admin`. */
   clients: DirectoryClients;
+  /** The service credentials the fixture issued (secrets), by role. */
+  credentials: { admin: string; gateway: string };
+  /** Issues another service credential straight through the domain, as the admin CLI would. */
+  issueCredential(role: Role, tenantIds?: string[]): Promise<{ id: string; secret: string }>;
   address: string;
   db: Database;
   /** The database URL, to start another replica on the same store. */
@@ -18,8 +25,10 @@ export interface DirectoryFixture {
   dbFile?: string;
   /** Whether any stored byte (rows, and the SQLite file with its WAL) contains `text`. */
   storeContains(text: string): Promise<boolean>;
-  /** Clients that name another actor. */
+  /** Clients with the gateway's credential, naming `actor` (the gateway's actor is believed). */
   connect(actor: string): DirectoryClients;
+  /** Clients with the given credential (or none), e.g. to test roles. */
+  connectWith(credential: string | undefined, actor?: string): DirectoryClients;
   close(): Promise<void>;
 }
 
@@ -31,7 +40,16 @@ export async function startDirectory(url?: string): Promise<DirectoryFixture> {
   const database = url ? { url, file: undefined, drop: async () => {} } : await freshDatabase();
   const db = await openDatabase(database.url);
   const feed = new ChangeFeed();
-  const { server } = buildServer({ db, feed }, silentLogger);
+  const deps = { db, feed };
+  const issueCredential = async (role: Role, tenantIds: string[] = []) => {
+    const { secret, info } = await issueServiceCredential(deps, { name: `test-${role}`, role, tenantIds });
+    return { id: info.id, secret };
+  };
+  const credentials = {
+    admin: (await issueCredential('admin')).secret,
+    gateway: (await issueCredential('gateway')).secret,
+  };
+  const { server } = buildServer(deps, silentLogger);
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) =>
       err ? reject(err) : resolve(p),
@@ -39,13 +57,17 @@ export async function startDirectory(url?: string): Promise<DirectoryFixture> {
   );
   const address = `127.0.0.1:${port}`;
   const opened: DirectoryClients[] = [];
-  const connect = (actor: string) => {
-    const clients = connectDirectory(address, { actor });
+  const connectWith = (credential: string | undefined, actor = 'service:test') => {
+    const clients = connectDirectory(address, { actor, credential });
     opened.push(clients);
     return clients;
   };
+  const connect = (actor: string) => connectWith(credentials.gateway, actor);
   return {
-    clients: connect('service:test'),
+    clients: connectWith(credentials.admin),
+    credentials,
+    issueCredential,
+    connectWith,
     address,
     db,
     url: database.url,

@@ -56,6 +56,7 @@ export async function startGateway(
   const gatewayClients = connectDirectory(directory.address, {
     actor: 'service:scim-gateway',
     deadlineMs: 5000,
+    credential: directory.credentials.gateway,
   });
   const logs: object[] = [];
   const app = buildApp({

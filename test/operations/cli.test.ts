@@ -28,6 +28,7 @@ async function admin(t: { context: DirectoryFixture }, ...args: string[]) {
         env: {
           ...process.env,
           DIRECTORY_ADDRESS: t.context.address,
+          DIRECTORY_CREDENTIAL: t.context.credentials.admin,
           DATABASE_URL: t.context.dbFile ? `sqlite:${t.context.dbFile}` : 'postgres://in-use',
         },
       },
@@ -64,6 +65,46 @@ test('tenants and tokens: create with --json, list, issue a second, revoke, disa
 
   t.regex((await admin(t, 'tenants', 'disable', tenantId)).stdout, /Disabled tenant "Globex"/);
   await t.throwsAsync(t.context.clients.admin.authenticateToken({ token: second.token }));
+});
+
+test('service credentials: issue (shown once), list, revoke (idempotent); a bad role is a usage error', async (t) => {
+  const tenantId = (await t.context.clients.admin.createTenant({ name: 'Readers' })).id;
+  const issued = await admin(
+    t,
+    'credentials',
+    'issue',
+    '--name',
+    'reporting',
+    '--role',
+    'reader',
+    '--tenant',
+    tenantId,
+    '--json',
+  );
+  t.is(issued.code, 0, issued.stderr);
+  const { credentialId, secret, role } = JSON.parse(issued.stdout);
+  t.regex(secret, /^wzr_svc_/);
+  t.is(role, 'reader');
+  const reader = t.context.connectWith(secret);
+  t.deepEqual(
+    (await reader.admin.listTenants({})).tenants.map((x) => x.id),
+    [tenantId],
+  );
+
+  const listed = await admin(t, 'credentials', 'list');
+  t.regex(listed.stdout, new RegExp(`${credentialId}\\s+reporting\\s+reader\\s+${tenantId}`));
+  t.false(listed.stdout.includes(secret), 'a listing never shows the secret');
+
+  t.regex(
+    (await admin(t, 'credentials', 'revoke', '--credential', credentialId)).stdout,
+    /Revoked service credential/,
+  );
+  await t.throwsAsync(reader.admin.listTenants({}), { message: /UNAUTHENTICATED/ });
+  t.regex((await admin(t, 'credentials', 'revoke', '--credential', credentialId)).stdout, /already revoked/);
+
+  const bad = await admin(t, 'credentials', 'issue', '--name', 'x', '--role', 'root');
+  t.is(bad.code, 2);
+  t.regex(bad.stderr, /--role is one of admin, gateway, reader/);
 });
 
 test('errors go to stderr with a non-zero exit', async (t) => {

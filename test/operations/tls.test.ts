@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
 import { ChangeFeed } from '../../services/directory/src/domain/context.js';
+import { issueServiceCredential } from '../../services/directory/src/domain/service-credentials.js';
 import { buildServer } from '../../services/directory/src/server.js';
 import { openDatabase } from '../../services/directory/src/store/db.js';
 import { connectDirectory } from '../../services/directory/client.js';
@@ -92,12 +93,16 @@ function get(
   });
 }
 
-test('HTTPS on the gateway and mutual TLS between gateway and directory', async (t) => {
+test('HTTPS on the gateway and mutual TLS between gateway and directory; the certificate stands for the gateway role', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wizer-tls-'));
   const certs = makeCertificates(dir);
   const db = await openDatabase(`sqlite:${path.join(dir, 'd.db')}`);
   const feed = new ChangeFeed();
-  const { server } = buildServer({ db, feed }, silentLogger);
+  const { secret: adminSecret } = await issueServiceCredential({ db, feed }, { name: 'ops', role: 'admin' });
+  // The client certificate (CN=client) is the gateway: no bearer credential needed on that channel.
+  const { server } = buildServer({ db, feed }, silentLogger, {
+    certificateRoles: { client: { role: 'gateway' } },
+  });
   const grpcPort = await new Promise<number>((res, rej) =>
     server.bindAsync(
       '127.0.0.1:0',
@@ -106,19 +111,28 @@ test('HTTPS on the gateway and mutual TLS between gateway and directory', async 
     ),
   );
   const address = `127.0.0.1:${grpcPort}`;
-  const withCert = connectDirectory(address, {
+  const mtls = clientCredentials({ ca: certs.ca, cert: certs.clientCert, key: certs.clientKey });
+  const withCert = connectDirectory(address, { actor: 'service:scim-gateway', credentials: mtls });
+  const adminWithCert = connectDirectory(address, {
     actor: 'admin',
-    credentials: clientCredentials({ ca: certs.ca, cert: certs.clientCert, key: certs.clientKey }),
+    credentials: mtls,
+    credential: adminSecret,
   });
   const withoutCert = connectDirectory(address, {
     actor: 'admin',
     deadlineMs: 2000,
     credentials: clientCredentials({ ca: certs.ca }),
+    credential: adminSecret,
   });
-  const plaintext = connectDirectory(address, { actor: 'admin', deadlineMs: 2000 });
+  const plaintext = connectDirectory(address, { actor: 'admin', deadlineMs: 2000, credential: adminSecret });
   try {
-    const tenant = await withCert.admin.createTenant({ name: 'TLS' });
-    const { token } = await withCert.admin.issueToken({
+    const denied = await withCert.admin.createTenant({ name: 'x' }).then(
+      () => undefined,
+      (e: { code: number }) => e.code,
+    );
+    t.is(denied, 7, 'the certificate is the gateway role, which may not create tenants (PERMISSION_DENIED)');
+    const tenant = await adminWithCert.admin.createTenant({ name: 'TLS' });
+    const { token } = await adminWithCert.admin.issueToken({
       tenantId: tenant.id,
       description: '',
       expiresAt: undefined,
@@ -154,7 +168,7 @@ test('HTTPS on the gateway and mutual TLS between gateway and directory', async 
     );
     await new Promise((r) => web.close(r));
   } finally {
-    for (const c of [withCert, withoutCert, plaintext]) c.close();
+    for (const c of [withCert, adminWithCert, withoutCert, plaintext]) c.close();
     server.forceShutdown();
     await db.close();
   }

@@ -1,5 +1,9 @@
 import test from 'ava';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { connectDirectory } from '../../services/directory/client.js';
+import { credentialFromEnv } from '../../services/directory/credentials-file.js';
 import { fullLog, watchAll } from '../helpers/watch.js';
 import { freshDatabase } from '../helpers/database.js';
 import { oktaUser, patchOp } from '../helpers/gateway.js';
@@ -15,8 +19,11 @@ test('scale-out: no duplicate, no lost or phantom membership, and a watcher on o
   const clients: ReturnType<typeof connectDirectory>[] = [];
   try {
     const [d1, d2, g1, g2] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    // PostgreSQL has no default credentials file: name one that both replicas and gateways share.
+    const credentialsFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'wizer-scale-')), 'creds.json');
     const directoryEnv = (port: number) => ({
       DATABASE_URL: database.url,
+      DIRECTORY_CREDENTIALS_FILE: credentialsFile,
       DIRECTORY_ADDRESS: `127.0.0.1:${port}`,
       METRICS_ADDRESS: 'off',
       LOG_LEVEL: 'warn',
@@ -26,8 +33,9 @@ test('scale-out: no duplicate, no lost or phantom membership, and a watcher on o
       spawnTs('services/directory/src/main.ts', [], directoryEnv(d2)),
     ];
     processes.push(...dirs);
-    const replica1 = connectDirectory(`127.0.0.1:${d1}`, { actor: 'admin' });
-    const replica2 = connectDirectory(`127.0.0.1:${d2}`, { actor: 'admin' });
+    const admin = credentialFromEnv({ DIRECTORY_CREDENTIALS_FILE: credentialsFile }, 'admin');
+    const replica1 = connectDirectory(`127.0.0.1:${d1}`, { actor: 'admin', credential: admin });
+    const replica2 = connectDirectory(`127.0.0.1:${d2}`, { actor: 'admin', credential: admin });
     clients.push(replica1, replica2);
     for (const replica of [replica1, replica2]) {
       const deadline = Date.now() + 30_000;
@@ -42,11 +50,13 @@ test('scale-out: no duplicate, no lost or phantom membership, and a watcher on o
       spawnTs('gateway/src/main.ts', [], {
         PORT: String(g1),
         DIRECTORY_ADDRESS: `127.0.0.1:${d1},127.0.0.1:${d2}`,
+        DIRECTORY_CREDENTIALS_FILE: credentialsFile,
         LOG_LEVEL: 'warn',
       }),
       spawnTs('gateway/src/main.ts', [], {
         PORT: String(g2),
         DIRECTORY_ADDRESS: `127.0.0.1:${d2}`,
+        DIRECTORY_CREDENTIALS_FILE: credentialsFile,
         LOG_LEVEL: 'warn',
       }),
     ];

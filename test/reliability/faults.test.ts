@@ -4,6 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import anyTest, { type TestFn } from 'ava';
 import { connectDirectory } from '../../services/directory/client.js';
+import { credentialFromEnv } from '../../services/directory/credentials-file.js';
 import { oktaUser, patchOp } from '../helpers/gateway.js';
 import { freePort, spawnTs, type Spawned } from '../helpers/processes.js';
 
@@ -52,7 +53,12 @@ test.before(async (t) => {
     RATE_LIMIT_RPS: '100000',
     RATE_LIMIT_BURST: '100000',
   };
-  const admin = connectDirectory(directoryEnv.DIRECTORY_ADDRESS, { actor: 'admin', deadlineMs: 1000 });
+  // The admin credential the directory writes beside its database on first start.
+  const admin = connectDirectory(directoryEnv.DIRECTORY_ADDRESS, {
+    actor: 'admin',
+    deadlineMs: 1000,
+    credential: credentialFromEnv(directoryEnv, 'admin'),
+  });
   const ctx = {
     procs: {},
     file,

@@ -1,4 +1,7 @@
 import fs from 'node:fs';
+import { credentialsFileFor } from '../credentials-file.js';
+import { DEFAULT_DATABASE_URL, DEFAULT_DIRECTORY_ADDRESS } from '../defaults.js';
+import type { CertificateRoles } from './rpc/authorize.js';
 
 /** The directory's configuration, read from the environment once, in main.ts. */
 export interface DirectoryConfig {
@@ -10,11 +13,14 @@ export interface DirectoryConfig {
   readonly metricsAddress?: string;
   /** PEM files: serve gRPC over TLS; with clientCa, require client certificates (mTLS). */
   readonly tls?: { cert: string; key: string; clientCa?: string };
+  /** With mTLS: client certificate subject CNs that stand for a role. */
+  readonly certificateRoles: CertificateRoles;
+  /** Where to write the local processes' credentials (zero-config start), or undefined for none. */
+  readonly credentialsFile?: string;
   readonly logLevel: string;
 }
 
-export const DEFAULT_DATABASE_URL = 'sqlite:./data/wizer-directory.db';
-export const DEFAULT_DIRECTORY_ADDRESS = '127.0.0.1:50051';
+export { DEFAULT_DATABASE_URL, DEFAULT_DIRECTORY_ADDRESS };
 export const DEFAULT_METRICS_ADDRESS = '127.0.0.1:9464';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -46,12 +52,51 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problems.push('DIRECTORY_TLS_CERT_FILE and DIRECTORY_TLS_KEY_FILE go together');
   if (clientCa && !cert)
     problems.push('DIRECTORY_TLS_CLIENT_CA_FILE (mTLS) needs DIRECTORY_TLS_CERT_FILE and _KEY_FILE');
+  const certificateRoles = parseCertificateRoles(env.DIRECTORY_TLS_CLIENT_ROLES, problems);
+  if (Object.keys(certificateRoles).length && !clientCa)
+    problems.push('DIRECTORY_TLS_CLIENT_ROLES needs mTLS (DIRECTORY_TLS_CLIENT_CA_FILE)');
   if (problems.length) throw new Error(`bad configuration:\n  ${problems.join('\n  ')}`);
   return Object.freeze({
     databaseUrl,
     address,
     metricsAddress: metrics && metrics !== 'off' ? metrics : undefined,
     tls: cert && key ? { cert, key, clientCa } : undefined,
+    certificateRoles,
+    credentialsFile: credentialsFileFor(env),
     logLevel,
   });
+}
+
+const ROLE_NAMES = ['admin', 'gateway', 'reader'];
+
+/**
+ * DIRECTORY_TLS_CLIENT_ROLES: `{"<certificate CN>": "gateway", "<CN>": {"role": "reader",
+ * "tenants": ["<tenant id>"]}}`.
+ */
+function parseCertificateRoles(raw: string | undefined, problems: string[]): CertificateRoles {
+  if (!raw) return {};
+  const usage =
+    'DIRECTORY_TLS_CLIENT_ROLES must be JSON: {"<certificate CN>": "gateway" | {"role": "reader", "tenants": ["<id>"]}}';
+  try {
+    const parsed = JSON.parse(raw) as Record<string, unknown>;
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error();
+    const out: Record<string, { role: 'admin' | 'gateway' | 'reader'; tenantIds: string[] }> = {};
+    for (const [cn, value] of Object.entries(parsed)) {
+      const entry =
+        typeof value === 'string' ? { role: value } : (value as { role?: unknown; tenants?: unknown });
+      const tenants = entry.tenants ?? [];
+      if (
+        typeof entry.role !== 'string' ||
+        !ROLE_NAMES.includes(entry.role) ||
+        !Array.isArray(tenants) ||
+        !tenants.every((t) => typeof t === 'string')
+      )
+        throw new Error();
+      out[cn] = { role: entry.role as 'admin' | 'gateway' | 'reader', tenantIds: tenants as string[] };
+    }
+    return out;
+  } catch {
+    problems.push(usage);
+    return {};
+  }
 }

@@ -4,6 +4,7 @@ import { serverCredentials } from '../tls.js';
 import { loadConfig, type DirectoryConfig } from './config.js';
 import { ChangeFeed } from './domain/context.js';
 import { registry } from './metrics.js';
+import { ensureLocalCredentials } from './local-credentials.js';
 import { buildServer } from './server.js';
 import { openDatabase } from './store/db.js';
 
@@ -35,7 +36,12 @@ async function main(): Promise<void> {
   const logger = pino({ level: config.logLevel, base: { service: 'directory' } });
   const db = await openDatabase(config.databaseUrl);
   const feed = new ChangeFeed();
-  const { server, health } = buildServer({ db, feed }, logger);
+  if (config.credentialsFile) {
+    const issued = await ensureLocalCredentials({ db, feed }, config.credentialsFile);
+    if (issued.length)
+      logger.info({ file: config.credentialsFile, roles: issued }, 'issued local service credentials');
+  }
+  const { server, health } = buildServer({ db, feed }, logger, { certificateRoles: config.certificateRoles });
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(config.address, serverCredentials(config.tls), (err, p) =>
       err ? reject(err) : resolve(p),

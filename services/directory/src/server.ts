@@ -4,6 +4,7 @@ import { AdminServiceService } from '#proto/admin.js';
 import { DirectoryServiceService } from '#proto/directory.js';
 import type { Deps } from './domain/context.js';
 import { adminHandlers } from './rpc/admin-handlers.js';
+import { Authenticator, authorize, type AuthenticatorOptions } from './rpc/authorize.js';
 import { directoryHandlers } from './rpc/directory-handlers.js';
 import type { Logger } from './rpc/errors.js';
 import { instrument } from './rpc/instrument.js';
@@ -13,15 +14,21 @@ export interface DirectoryServer {
   readonly health: HealthImplementation;
 }
 
-/** Builds the gRPC server with every service and grpc.health.v1. It does not bind. */
-export function buildServer(deps: Deps, logger: Logger): DirectoryServer {
+/**
+ * Builds the gRPC server with every service and grpc.health.v1. It does not bind.
+ * Every call but health checks is authenticated and authorised before its handler runs.
+ */
+export function buildServer(deps: Deps, logger: Logger, auth: AuthenticatorOptions = {}): DirectoryServer {
   const server = new Server({
     // Watch streams are long-lived; keepalives find dead peers behind NATs and proxies.
     'grpc.keepalive_time_ms': 60_000,
     'grpc.max_receive_message_length': 16 * 1024 * 1024,
   });
-  server.addService(DirectoryServiceService, instrument('DirectoryService', directoryHandlers(deps, logger)));
-  server.addService(AdminServiceService, instrument('AdminService', adminHandlers(deps, logger)));
+  const authenticator = new Authenticator(deps, auth);
+  const secured = <T extends Parameters<typeof authorize>[1]>(name: string, handlers: T) =>
+    instrument(name, authorize(name, handlers, authenticator, logger));
+  server.addService(DirectoryServiceService, secured('DirectoryService', directoryHandlers(deps, logger)));
+  server.addService(AdminServiceService, secured('AdminService', adminHandlers(deps, logger, authenticator)));
   const health = new HealthImplementation({
     '': 'SERVING',
     'wizer.directory.v1.DirectoryService': 'SERVING',

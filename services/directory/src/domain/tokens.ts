@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import {
   allTenantRows,
   disableTenantRow,
@@ -16,6 +16,7 @@ import { read, writeTransaction } from '../store/transaction.js';
 import { now, type Deps } from './context.js';
 import { InvalidArgumentError, NotFoundError, PreconditionError, UnauthenticatedError } from './errors.js';
 import { record } from './event-log.js';
+import { hashSecret, newSecret, secretPattern, visiblePrefix } from './secrets.js';
 import type { Tenant, TokenInfo } from './types.js';
 
 /**
@@ -24,19 +25,16 @@ import type { Tenant, TokenInfo } from './types.js';
  * only its SHA-256, which is safe for secrets of this entropy.
  */
 export const TOKEN_PREFIX = 'wzr_scim_';
-const TOKEN_PATTERN = /^wzr_scim_[A-Za-z0-9_-]{43}$/;
+const TOKEN_PATTERN = secretPattern(TOKEN_PREFIX);
 /** Live tokens a tenant may hold at once: two, to rotate without downtime. */
 export const MAX_LIVE_TOKENS = 2;
 /** `last_used_at` is written at most this often, so authentication stays a read. */
 const TOUCH_INTERVAL_MS = 60_000;
 
-const ADMIN = (tenantId: string) => ({ tenantId, actor: 'admin' });
+/** The actor of an admin change: who called, as the directory authenticated them. */
+const by = (tenantId: string, actor: string) => ({ tenantId, actor });
 
-export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
-}
-
-export async function createTenant(deps: Deps, name: string): Promise<Tenant> {
+export async function createTenant(deps: Deps, name: string, actor: string): Promise<Tenant> {
   const trimmed = name.trim();
   if (!trimmed || trimmed.length > 200)
     throw new InvalidArgumentError('INVALID_VALUE', 'a tenant needs a name of 1–200 characters');
@@ -45,7 +43,7 @@ export async function createTenant(deps: Deps, name: string): Promise<Tenant> {
     await insertTenant(trx, row);
     await record(
       trx,
-      ADMIN(row.id),
+      by(row.id, actor),
       { kind: 'tenant.created', resourceType: 'tenant', resourceId: row.id, resourceName: trimmed },
       row.created_at,
     );
@@ -57,13 +55,13 @@ export async function listTenants(deps: Deps): Promise<Tenant[]> {
   return read(deps.db, async (db) => (await allTenantRows(db)).map(rowToTenant));
 }
 
-export async function disableTenant(deps: Deps, tenantId: string): Promise<Tenant> {
+export async function disableTenant(deps: Deps, tenantId: string, actor: string): Promise<Tenant> {
   return writeTransaction(deps.db, tenantId, async (trx) => {
     const at = now();
     await disableTenantRow(trx, tenantId, at);
     await record(
       trx,
-      ADMIN(tenantId),
+      by(tenantId, actor),
       { kind: 'tenant.disabled', resourceType: 'tenant', resourceId: tenantId },
       at,
     );
@@ -77,13 +75,14 @@ const isLive = (token: TokenInfo, at: Date) => !token.revokedAt && (!token.expir
 export async function issueToken(
   deps: Deps,
   tenantId: string,
-  description = '',
-  expiresAt?: Date,
+  description: string,
+  expiresAt: Date | undefined,
+  actor: string,
 ): Promise<{ token: string; info: TokenInfo }> {
   if (expiresAt && expiresAt.getTime() <= Date.now()) {
     throw new InvalidArgumentError('INVALID_VALUE', 'expires_at is in the past');
   }
-  const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
+  const token = newSecret(TOKEN_PREFIX);
   const info = await writeTransaction(deps.db, tenantId, async (trx) => {
     const at = now();
     const live = (await tokenRowsOf(trx, tenantId)).map(rowToToken).filter((t) => isLive(t, new Date(at)));
@@ -93,8 +92,8 @@ export async function issueToken(
     const row = {
       id: randomUUID(),
       tenant_id: tenantId,
-      prefix: token.slice(0, TOKEN_PREFIX.length + 6),
-      hash: hashToken(token),
+      prefix: visiblePrefix(token, TOKEN_PREFIX),
+      hash: hashSecret(token),
       description: description.slice(0, 200),
       created_at: at,
       last_used_at: null,
@@ -104,7 +103,7 @@ export async function issueToken(
     await insertToken(trx, row);
     await record(
       trx,
-      ADMIN(tenantId),
+      by(tenantId, actor),
       { kind: 'token.issued', resourceType: 'token', resourceId: row.id, resourceName: row.prefix },
       at,
     );
@@ -120,7 +119,12 @@ export async function listTokens(deps: Deps, tenantId: string): Promise<TokenInf
   });
 }
 
-export async function revokeToken(deps: Deps, tenantId: string, tokenId: string): Promise<TokenInfo> {
+export async function revokeToken(
+  deps: Deps,
+  tenantId: string,
+  tokenId: string,
+  actor: string,
+): Promise<TokenInfo> {
   return writeTransaction(deps.db, tenantId, async (trx) => {
     const at = now();
     const changed = await revokeTokenRow(trx, tenantId, tokenId, at);
@@ -129,7 +133,7 @@ export async function revokeToken(deps: Deps, tenantId: string, tokenId: string)
     if (changed) {
       await record(
         trx,
-        ADMIN(tenantId),
+        by(tenantId, actor),
         { kind: 'token.revoked', resourceType: 'token', resourceId: tokenId, resourceName: row.prefix },
         at,
       );
@@ -144,7 +148,7 @@ export async function authenticateToken(
   presented: string,
 ): Promise<{ tenantId: string; tokenId: string; tenantName: string }> {
   if (!TOKEN_PATTERN.test(presented)) throw new UnauthenticatedError('not a Wizer SCIM token');
-  const hash = hashToken(presented);
+  const hash = hashSecret(presented);
   const found = await read(deps.db, async (db) => {
     const token = await findTokenRowByHash(db, hash);
     const tenant = token && (await findTenantRow(db, token.tenant_id));

@@ -136,6 +136,26 @@ export interface TokenInfo {
   revokedAt?: Date;
 }
 
+/**
+ * What a service credential may do (see domain/service-credentials.ts):
+ * admin — everything, AdminService included; gateway — the directory for any tenant, and
+ * authenticating SCIM tokens, with its actor metadata believed; reader — reads and watch,
+ * optionally limited to named tenants.
+ */
+export type Role = 'admin' | 'gateway' | 'reader';
+
+export interface ServiceCredentialInfo {
+  id: string;
+  name: string;
+  role: Role;
+  /** The tenants a reader is limited to; empty means every tenant. */
+  tenantIds: string[];
+  prefix: string;
+  createdAt: Date;
+  lastUsedAt?: Date;
+  revokedAt?: Date;
+}
+
 export type EventOutcome = 'ok' | 'warning' | 'error';
 
 export interface DirectoryEvent {

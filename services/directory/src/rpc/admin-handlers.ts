@@ -1,30 +1,62 @@
 import type { AdminServiceServer } from '#proto/admin.js';
 import type { Deps } from '../domain/context.js';
+import * as credentials from '../domain/service-credentials.js';
 import * as tokens from '../domain/tokens.js';
+import type { Authenticator } from './authorize.js';
+import { principalOf } from './authorize.js';
 import type { Logger } from './errors.js';
-import { unary } from './handle.js';
-import { tenantToProto, tokenToProto } from './mappers.js';
+import { actorOf, unary } from './handle.js';
+import { roleFromProto, serviceCredentialToProto, tenantToProto, tokenToProto } from './mappers.js';
 
-/** AdminService: tenants and tokens, for Wizer's tooling and the gateway. */
-export function adminHandlers(deps: Deps, logger: Logger): AdminServiceServer {
+/** AdminService: tenants, SCIM tokens and service credentials, for Wizer's tooling and the gateway. */
+export function adminHandlers(deps: Deps, logger: Logger, authenticator: Authenticator): AdminServiceServer {
   return {
-    createTenant: unary(logger, async (req) => tenantToProto(await tokens.createTenant(deps, req.name))),
-    listTenants: unary(logger, async () => ({
-      tenants: (await tokens.listTenants(deps)).map(tenantToProto),
-    })),
-    disableTenant: unary(logger, async (req) =>
-      tenantToProto(await tokens.disableTenant(deps, req.tenantId)),
+    createTenant: unary(logger, async (req, call) =>
+      tenantToProto(await tokens.createTenant(deps, req.name, actorOf(call))),
     ),
-    issueToken: unary(logger, async (req) => {
-      const issued = await tokens.issueToken(deps, req.tenantId, req.description, req.expiresAt);
+    listTenants: unary(logger, async (_req, call) => {
+      // A reader limited to some tenants sees only those.
+      const { tenantIds } = principalOf(call);
+      const all = await tokens.listTenants(deps);
+      const visible = tenantIds.length ? all.filter((t) => tenantIds.includes(t.id)) : all;
+      return { tenants: visible.map(tenantToProto) };
+    }),
+    disableTenant: unary(logger, async (req, call) =>
+      tenantToProto(await tokens.disableTenant(deps, req.tenantId, actorOf(call))),
+    ),
+    issueToken: unary(logger, async (req, call) => {
+      const issued = await tokens.issueToken(
+        deps,
+        req.tenantId,
+        req.description,
+        req.expiresAt,
+        actorOf(call),
+      );
       return { token: issued.token, info: tokenToProto(issued.info) };
     }),
     listTokens: unary(logger, async (req) => ({
       tokens: (await tokens.listTokens(deps, req.tenantId)).map(tokenToProto),
     })),
-    revokeToken: unary(logger, async (req) =>
-      tokenToProto(await tokens.revokeToken(deps, req.tenantId, req.tokenId)),
+    revokeToken: unary(logger, async (req, call) =>
+      tokenToProto(await tokens.revokeToken(deps, req.tenantId, req.tokenId, actorOf(call))),
     ),
     authenticateToken: unary(logger, async (req) => tokens.authenticateToken(deps, req.token)),
+    issueServiceCredential: unary(logger, async (req) => {
+      const issued = await credentials.issueServiceCredential(deps, {
+        name: req.name,
+        role: roleFromProto(req.role),
+        tenantIds: req.tenantIds,
+      });
+      return { secret: issued.secret, info: serviceCredentialToProto(issued.info) };
+    }),
+    listServiceCredentials: unary(logger, async () => ({
+      credentials: (await credentials.listServiceCredentials(deps)).map(serviceCredentialToProto),
+    })),
+    revokeServiceCredential: unary(logger, async (req) => {
+      const { info, changed } = await credentials.revokeServiceCredential(deps, req.id);
+      // Effective at once in this replica; others trust their cache for at most a second.
+      authenticator.forget();
+      return { info: serviceCredentialToProto(info), alreadyRevoked: !changed };
+    }),
   };
 }

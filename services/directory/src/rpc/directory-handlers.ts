@@ -208,7 +208,8 @@ export function directoryHandlers(deps: Deps, logger: Logger): DirectoryServiceS
           }
           call.end();
         } catch (error) {
-          if (!abort.signal.aborted) call.destroy(Object.assign(new Error(), toStatus(error, logger)));
+          // 'error' ends the stream with this status; destroy() would drop it and leave the caller hanging.
+          if (!abort.signal.aborted) call.emit('error', toStatus(error, logger));
           else call.end();
         }
       })();

@@ -1,9 +1,10 @@
 import type { handleUnaryCall, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
 import type { CallContext } from '../domain/context.js';
 import { InvalidArgumentError } from '../domain/errors.js';
+import { principalOf } from './authorize.js';
 import { toStatus, type Logger } from './errors.js';
 
-/** The metadata entry in which callers name themselves for the provisioning log. */
+/** The metadata entry in which the gateway names the SCIM token it acts for, for the provisioning log. */
 export const ACTOR_HEADER = 'x-wizer-actor';
 
 /** Adapts an async handler to grpc-js, sending every failure through `toStatus`. */
@@ -19,12 +20,25 @@ export function unary<Req, Res>(
   };
 }
 
-/** Who is calling and for which tenant, from the request and its metadata. */
-export function contextOf(
-  call: ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown>,
-  tenantId: string,
-): CallContext {
+type AnyCall = ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown>;
+
+/**
+ * Who the provisioning log names as the author of this call's changes: the
+ * authenticated credential (`admin:<name>`, `service:<name>`), except that the
+ * gateway — the one role trusted to say so — names the SCIM token it acts for.
+ * Never a header an untrusted caller chose.
+ */
+export function actorOf(call: AnyCall): string {
+  const principal = principalOf(call);
+  if (principal.role === 'gateway') {
+    const [actor] = call.metadata.get(ACTOR_HEADER);
+    if (typeof actor === 'string' && actor) return actor.slice(0, 128);
+  }
+  return `${principal.role === 'admin' ? 'admin' : 'service'}:${principal.name}`;
+}
+
+/** Who is calling and for which tenant. */
+export function contextOf(call: AnyCall, tenantId: string): CallContext {
   if (!tenantId) throw new InvalidArgumentError('INVALID_VALUE', 'tenant_id is required');
-  const [actor] = call.metadata.get(ACTOR_HEADER);
-  return { tenantId, actor: typeof actor === 'string' && actor ? actor.slice(0, 128) : 'service:unknown' };
+  return { tenantId, actor: actorOf(call) };
 }

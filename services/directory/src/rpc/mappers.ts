@@ -1,5 +1,10 @@
 /** The only place that knows both proto messages and domain types. */
-import type { Tenant as PbTenant, TokenInfo as PbTokenInfo } from '#proto/admin.js';
+import {
+  ServiceRole,
+  type ServiceCredential as PbServiceCredential,
+  type Tenant as PbTenant,
+  type TokenInfo as PbTokenInfo,
+} from '#proto/admin.js';
 import {
   DepartmentOrigin,
   type Department as PbDepartment,
@@ -124,6 +129,27 @@ export function tenantToProto(tenant: d.Tenant): PbTenant {
 
 export function tokenToProto(token: d.TokenInfo): PbTokenInfo {
   return { ...token, lastUsedAt: token.lastUsedAt, expiresAt: token.expiresAt, revokedAt: token.revokedAt };
+}
+
+const ROLES: Record<d.Role, ServiceRole> = {
+  admin: ServiceRole.SERVICE_ROLE_ADMIN,
+  gateway: ServiceRole.SERVICE_ROLE_GATEWAY,
+  reader: ServiceRole.SERVICE_ROLE_READER,
+};
+
+/** The role a request names, as the domain spells it ('' when unspecified, which the domain refuses). */
+export function roleFromProto(role: ServiceRole): string {
+  return (Object.keys(ROLES) as d.Role[]).find((name) => ROLES[name] === role) ?? '';
+}
+
+export function serviceCredentialToProto(credential: d.ServiceCredentialInfo): PbServiceCredential {
+  return {
+    ...credential,
+    role: ROLES[credential.role],
+    tenantIds: [...credential.tenantIds],
+    lastUsedAt: credential.lastUsedAt,
+    revokedAt: credential.revokedAt,
+  };
 }
 
 const OPERATORS: Partial<Record<Operator, d.Operator>> = {

@@ -71,7 +71,9 @@ async function migrate(knex: Knex): Promise<void> {
       return;
     } catch (error) {
       const { name, code } = error as { name?: string; code?: string };
-      const raced = name === 'MigrationLocked' || code === '42P07' || code === '23505';
+      // 42P07 duplicate table, 42710 duplicate object ("type knex_migrations already exists":
+      // two replicas creating knex's bookkeeping table at once), 23505 its unique index.
+      const raced = name === 'MigrationLocked' || ['42P07', '42710', '23505'].includes(code ?? '');
       if (!raced || Date.now() > deadline) throw error;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }

@@ -60,3 +60,16 @@ export interface DbTokenRow {
   expires_at: string | null;
   revoked_at: string | null;
 }
+
+export interface DbServiceCredentialRow {
+  id: string;
+  name: string;
+  role: string;
+  /** JSON array of tenant ids; '[]' is every tenant. */
+  tenant_ids: string;
+  prefix: string;
+  hash: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}

@@ -21,6 +21,65 @@ export const protobufPackage = "wizer.directory.v1";
 
 export const protobufFileName = "wizer/directory/v1/admin.proto";
 
+/**
+ * What a service credential may call. Every call but grpc.health.v1 carries one
+ * (metadata `authorization: Bearer wzr_svc_…`), or comes over mTLS with a client
+ * certificate the directory maps to a role.
+ */
+export enum ServiceRole {
+  SERVICE_ROLE_UNSPECIFIED = 0,
+  /** SERVICE_ROLE_ADMIN - Everything: AdminService and DirectoryService. */
+  SERVICE_ROLE_ADMIN = 1,
+  /**
+   * SERVICE_ROLE_GATEWAY - The SCIM gateway: DirectoryService for any tenant, and AuthenticateToken. The only
+   * role whose `x-wizer-actor` metadata is recorded as the actor of its changes.
+   */
+  SERVICE_ROLE_GATEWAY = 2,
+  /**
+   * SERVICE_ROLE_READER - Other Wizer services: reads and WatchEvents (and ListTenants), optionally limited to
+   * the tenants named in tenant_ids.
+   */
+  SERVICE_ROLE_READER = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function serviceRoleFromJSON(object: any): ServiceRole {
+  switch (object) {
+    case 0:
+    case "SERVICE_ROLE_UNSPECIFIED":
+      return ServiceRole.SERVICE_ROLE_UNSPECIFIED;
+    case 1:
+    case "SERVICE_ROLE_ADMIN":
+      return ServiceRole.SERVICE_ROLE_ADMIN;
+    case 2:
+    case "SERVICE_ROLE_GATEWAY":
+      return ServiceRole.SERVICE_ROLE_GATEWAY;
+    case 3:
+    case "SERVICE_ROLE_READER":
+      return ServiceRole.SERVICE_ROLE_READER;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return ServiceRole.UNRECOGNIZED;
+  }
+}
+
+export function serviceRoleToJSON(object: ServiceRole): string {
+  switch (object) {
+    case ServiceRole.SERVICE_ROLE_UNSPECIFIED:
+      return "SERVICE_ROLE_UNSPECIFIED";
+    case ServiceRole.SERVICE_ROLE_ADMIN:
+      return "SERVICE_ROLE_ADMIN";
+    case ServiceRole.SERVICE_ROLE_GATEWAY:
+      return "SERVICE_ROLE_GATEWAY";
+    case ServiceRole.SERVICE_ROLE_READER:
+      return "SERVICE_ROLE_READER";
+    case ServiceRole.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 export interface Tenant {
   id: string;
   name: string;
@@ -88,6 +147,48 @@ export interface AuthenticateTokenResponse {
   tenantId: string;
   tokenId: string;
   tenantName: string;
+}
+
+export interface ServiceCredential {
+  id: string;
+  name: string;
+  role: ServiceRole;
+  /** A reader's tenants; empty means every tenant. */
+  tenantIds: string[];
+  /** The first characters of the secret, enough to tell credentials apart. */
+  prefix: string;
+  createdAt: Date | undefined;
+  lastUsedAt: Date | undefined;
+  revokedAt: Date | undefined;
+}
+
+export interface IssueServiceCredentialRequest {
+  /** Names the caller in the provisioning log (`service:<name>`, `admin:<name>`). */
+  name: string;
+  role: ServiceRole;
+  tenantIds: string[];
+}
+
+export interface IssueServiceCredentialResponse {
+  /** Shown once: it cannot be read back. */
+  secret: string;
+  info: ServiceCredential | undefined;
+}
+
+export interface ListServiceCredentialsRequest {
+}
+
+export interface ListServiceCredentialsResponse {
+  credentials: ServiceCredential[];
+}
+
+export interface RevokeServiceCredentialRequest {
+  id: string;
+}
+
+export interface RevokeServiceCredentialResponse {
+  info: ServiceCredential | undefined;
+  alreadyRevoked: boolean;
 }
 
 function createBaseTenant(): Tenant {
@@ -1291,6 +1392,695 @@ export const AuthenticateTokenResponse: MessageFns<AuthenticateTokenResponse> = 
   },
 };
 
+function createBaseServiceCredential(): ServiceCredential {
+  return {
+    id: "",
+    name: "",
+    role: 0,
+    tenantIds: [],
+    prefix: "",
+    createdAt: undefined,
+    lastUsedAt: undefined,
+    revokedAt: undefined,
+  };
+}
+
+export const ServiceCredential: MessageFns<ServiceCredential> = {
+  encode(message: ServiceCredential, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.role !== 0) {
+      writer.uint32(24).int32(message.role);
+    }
+    for (const v of message.tenantIds) {
+      writer.uint32(34).string(v!);
+    }
+    if (message.prefix !== "") {
+      writer.uint32(42).string(message.prefix);
+    }
+    if (message.createdAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.createdAt), writer.uint32(50).fork()).join();
+    }
+    if (message.lastUsedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.lastUsedAt), writer.uint32(58).fork()).join();
+    }
+    if (message.revokedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.revokedAt), writer.uint32(66).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ServiceCredential {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseServiceCredential();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.role = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.tenantIds.push(reader.string());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.prefix = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.createdAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.lastUsedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.revokedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ServiceCredential {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      role: isSet(object.role) ? serviceRoleFromJSON(object.role) : 0,
+      tenantIds: globalThis.Array.isArray(object?.tenantIds)
+        ? object.tenantIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.tenant_ids)
+        ? object.tenant_ids.map((e: any) => globalThis.String(e))
+        : [],
+      prefix: isSet(object.prefix) ? globalThis.String(object.prefix) : "",
+      createdAt: isSet(object.createdAt)
+        ? fromJsonTimestamp(object.createdAt)
+        : isSet(object.created_at)
+        ? fromJsonTimestamp(object.created_at)
+        : undefined,
+      lastUsedAt: isSet(object.lastUsedAt)
+        ? fromJsonTimestamp(object.lastUsedAt)
+        : isSet(object.last_used_at)
+        ? fromJsonTimestamp(object.last_used_at)
+        : undefined,
+      revokedAt: isSet(object.revokedAt)
+        ? fromJsonTimestamp(object.revokedAt)
+        : isSet(object.revoked_at)
+        ? fromJsonTimestamp(object.revoked_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: ServiceCredential): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.role !== 0) {
+      obj.role = serviceRoleToJSON(message.role);
+    }
+    if (message.tenantIds?.length) {
+      obj.tenantIds = message.tenantIds;
+    }
+    if (message.prefix !== "") {
+      obj.prefix = message.prefix;
+    }
+    if (message.createdAt !== undefined) {
+      obj.createdAt = message.createdAt.toISOString();
+    }
+    if (message.lastUsedAt !== undefined) {
+      obj.lastUsedAt = message.lastUsedAt.toISOString();
+    }
+    if (message.revokedAt !== undefined) {
+      obj.revokedAt = message.revokedAt.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ServiceCredential>, I>>(base?: I): ServiceCredential {
+    return ServiceCredential.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ServiceCredential>, I>>(object: I): ServiceCredential {
+    const message = createBaseServiceCredential();
+    message.id = object.id ?? "";
+    message.name = object.name ?? "";
+    message.role = object.role ?? 0;
+    message.tenantIds = object.tenantIds?.map((e) => e) || [];
+    message.prefix = object.prefix ?? "";
+    message.createdAt = object.createdAt ?? undefined;
+    message.lastUsedAt = object.lastUsedAt ?? undefined;
+    message.revokedAt = object.revokedAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseIssueServiceCredentialRequest(): IssueServiceCredentialRequest {
+  return { name: "", role: 0, tenantIds: [] };
+}
+
+export const IssueServiceCredentialRequest: MessageFns<IssueServiceCredentialRequest> = {
+  encode(message: IssueServiceCredentialRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.role !== 0) {
+      writer.uint32(16).int32(message.role);
+    }
+    for (const v of message.tenantIds) {
+      writer.uint32(26).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): IssueServiceCredentialRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseIssueServiceCredentialRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.role = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.tenantIds.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): IssueServiceCredentialRequest {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      role: isSet(object.role) ? serviceRoleFromJSON(object.role) : 0,
+      tenantIds: globalThis.Array.isArray(object?.tenantIds)
+        ? object.tenantIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.tenant_ids)
+        ? object.tenant_ids.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: IssueServiceCredentialRequest): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.role !== 0) {
+      obj.role = serviceRoleToJSON(message.role);
+    }
+    if (message.tenantIds?.length) {
+      obj.tenantIds = message.tenantIds;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<IssueServiceCredentialRequest>, I>>(base?: I): IssueServiceCredentialRequest {
+    return IssueServiceCredentialRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<IssueServiceCredentialRequest>, I>>(
+    object: I,
+  ): IssueServiceCredentialRequest {
+    const message = createBaseIssueServiceCredentialRequest();
+    message.name = object.name ?? "";
+    message.role = object.role ?? 0;
+    message.tenantIds = object.tenantIds?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseIssueServiceCredentialResponse(): IssueServiceCredentialResponse {
+  return { secret: "", info: undefined };
+}
+
+export const IssueServiceCredentialResponse: MessageFns<IssueServiceCredentialResponse> = {
+  encode(message: IssueServiceCredentialResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.secret !== "") {
+      writer.uint32(10).string(message.secret);
+    }
+    if (message.info !== undefined) {
+      ServiceCredential.encode(message.info, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): IssueServiceCredentialResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseIssueServiceCredentialResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.secret = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.info = ServiceCredential.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): IssueServiceCredentialResponse {
+    return {
+      secret: isSet(object.secret) ? globalThis.String(object.secret) : "",
+      info: isSet(object.info) ? ServiceCredential.fromJSON(object.info) : undefined,
+    };
+  },
+
+  toJSON(message: IssueServiceCredentialResponse): unknown {
+    const obj: any = {};
+    if (message.secret !== "") {
+      obj.secret = message.secret;
+    }
+    if (message.info !== undefined) {
+      obj.info = ServiceCredential.toJSON(message.info);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<IssueServiceCredentialResponse>, I>>(base?: I): IssueServiceCredentialResponse {
+    return IssueServiceCredentialResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<IssueServiceCredentialResponse>, I>>(
+    object: I,
+  ): IssueServiceCredentialResponse {
+    const message = createBaseIssueServiceCredentialResponse();
+    message.secret = object.secret ?? "";
+    message.info = (object.info !== undefined && object.info !== null)
+      ? ServiceCredential.fromPartial(object.info)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseListServiceCredentialsRequest(): ListServiceCredentialsRequest {
+  return {};
+}
+
+export const ListServiceCredentialsRequest: MessageFns<ListServiceCredentialsRequest> = {
+  encode(_: ListServiceCredentialsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListServiceCredentialsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListServiceCredentialsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ListServiceCredentialsRequest {
+    return {};
+  },
+
+  toJSON(_: ListServiceCredentialsRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListServiceCredentialsRequest>, I>>(base?: I): ListServiceCredentialsRequest {
+    return ListServiceCredentialsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListServiceCredentialsRequest>, I>>(_: I): ListServiceCredentialsRequest {
+    const message = createBaseListServiceCredentialsRequest();
+    return message;
+  },
+};
+
+function createBaseListServiceCredentialsResponse(): ListServiceCredentialsResponse {
+  return { credentials: [] };
+}
+
+export const ListServiceCredentialsResponse: MessageFns<ListServiceCredentialsResponse> = {
+  encode(message: ListServiceCredentialsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.credentials) {
+      ServiceCredential.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListServiceCredentialsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListServiceCredentialsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.credentials.push(ServiceCredential.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListServiceCredentialsResponse {
+    return {
+      credentials: globalThis.Array.isArray(object?.credentials)
+        ? object.credentials.map((e: any) => ServiceCredential.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListServiceCredentialsResponse): unknown {
+    const obj: any = {};
+    if (message.credentials?.length) {
+      obj.credentials = message.credentials.map((e) => ServiceCredential.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListServiceCredentialsResponse>, I>>(base?: I): ListServiceCredentialsResponse {
+    return ListServiceCredentialsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListServiceCredentialsResponse>, I>>(
+    object: I,
+  ): ListServiceCredentialsResponse {
+    const message = createBaseListServiceCredentialsResponse();
+    message.credentials = object.credentials?.map((e) => ServiceCredential.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseRevokeServiceCredentialRequest(): RevokeServiceCredentialRequest {
+  return { id: "" };
+}
+
+export const RevokeServiceCredentialRequest: MessageFns<RevokeServiceCredentialRequest> = {
+  encode(message: RevokeServiceCredentialRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RevokeServiceCredentialRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRevokeServiceCredentialRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RevokeServiceCredentialRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: RevokeServiceCredentialRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RevokeServiceCredentialRequest>, I>>(base?: I): RevokeServiceCredentialRequest {
+    return RevokeServiceCredentialRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RevokeServiceCredentialRequest>, I>>(
+    object: I,
+  ): RevokeServiceCredentialRequest {
+    const message = createBaseRevokeServiceCredentialRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseRevokeServiceCredentialResponse(): RevokeServiceCredentialResponse {
+  return { info: undefined, alreadyRevoked: false };
+}
+
+export const RevokeServiceCredentialResponse: MessageFns<RevokeServiceCredentialResponse> = {
+  encode(message: RevokeServiceCredentialResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.info !== undefined) {
+      ServiceCredential.encode(message.info, writer.uint32(10).fork()).join();
+    }
+    if (message.alreadyRevoked !== false) {
+      writer.uint32(16).bool(message.alreadyRevoked);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RevokeServiceCredentialResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRevokeServiceCredentialResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.info = ServiceCredential.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.alreadyRevoked = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RevokeServiceCredentialResponse {
+    return {
+      info: isSet(object.info) ? ServiceCredential.fromJSON(object.info) : undefined,
+      alreadyRevoked: isSet(object.alreadyRevoked)
+        ? globalThis.Boolean(object.alreadyRevoked)
+        : isSet(object.already_revoked)
+        ? globalThis.Boolean(object.already_revoked)
+        : false,
+    };
+  },
+
+  toJSON(message: RevokeServiceCredentialResponse): unknown {
+    const obj: any = {};
+    if (message.info !== undefined) {
+      obj.info = ServiceCredential.toJSON(message.info);
+    }
+    if (message.alreadyRevoked !== false) {
+      obj.alreadyRevoked = message.alreadyRevoked;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RevokeServiceCredentialResponse>, I>>(base?: I): RevokeServiceCredentialResponse {
+    return RevokeServiceCredentialResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RevokeServiceCredentialResponse>, I>>(
+    object: I,
+  ): RevokeServiceCredentialResponse {
+    const message = createBaseRevokeServiceCredentialResponse();
+    message.info = (object.info !== undefined && object.info !== null)
+      ? ServiceCredential.fromPartial(object.info)
+      : undefined;
+    message.alreadyRevoked = object.alreadyRevoked ?? false;
+    return message;
+  },
+};
+
 /** Tenants and their API tokens. For Wizer's own tooling and the SCIM gateway; not for tenants. */
 export type AdminServiceService = typeof AdminServiceService;
 export const AdminServiceService = {
@@ -1369,6 +2159,47 @@ export const AdminServiceService = {
       Buffer.from(AuthenticateTokenResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): AuthenticateTokenResponse => AuthenticateTokenResponse.decode(value),
   },
+  /**
+   * Service credentials: who may call the directory, and in which role. The secret is in
+   * the IssueServiceCredential response only; the directory keeps a hash.
+   */
+  issueServiceCredential: {
+    path: "/wizer.directory.v1.AdminService/IssueServiceCredential" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: IssueServiceCredentialRequest): Buffer =>
+      Buffer.from(IssueServiceCredentialRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): IssueServiceCredentialRequest => IssueServiceCredentialRequest.decode(value),
+    responseSerialize: (value: IssueServiceCredentialResponse): Buffer =>
+      Buffer.from(IssueServiceCredentialResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): IssueServiceCredentialResponse =>
+      IssueServiceCredentialResponse.decode(value),
+  },
+  listServiceCredentials: {
+    path: "/wizer.directory.v1.AdminService/ListServiceCredentials" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListServiceCredentialsRequest): Buffer =>
+      Buffer.from(ListServiceCredentialsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListServiceCredentialsRequest => ListServiceCredentialsRequest.decode(value),
+    responseSerialize: (value: ListServiceCredentialsResponse): Buffer =>
+      Buffer.from(ListServiceCredentialsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListServiceCredentialsResponse =>
+      ListServiceCredentialsResponse.decode(value),
+  },
+  /** Idempotent: revoking a revoked credential answers it with already_revoked set. */
+  revokeServiceCredential: {
+    path: "/wizer.directory.v1.AdminService/RevokeServiceCredential" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RevokeServiceCredentialRequest): Buffer =>
+      Buffer.from(RevokeServiceCredentialRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RevokeServiceCredentialRequest => RevokeServiceCredentialRequest.decode(value),
+    responseSerialize: (value: RevokeServiceCredentialResponse): Buffer =>
+      Buffer.from(RevokeServiceCredentialResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RevokeServiceCredentialResponse =>
+      RevokeServiceCredentialResponse.decode(value),
+  },
 } as const;
 
 export interface AdminServiceServer extends UntypedServiceImplementation {
@@ -1389,6 +2220,14 @@ export interface AdminServiceServer extends UntypedServiceImplementation {
    * revoked, expired, or its tenant is disabled.
    */
   authenticateToken: handleUnaryCall<AuthenticateTokenRequest, AuthenticateTokenResponse>;
+  /**
+   * Service credentials: who may call the directory, and in which role. The secret is in
+   * the IssueServiceCredential response only; the directory keeps a hash.
+   */
+  issueServiceCredential: handleUnaryCall<IssueServiceCredentialRequest, IssueServiceCredentialResponse>;
+  listServiceCredentials: handleUnaryCall<ListServiceCredentialsRequest, ListServiceCredentialsResponse>;
+  /** Idempotent: revoking a revoked credential answers it with already_revoked set. */
+  revokeServiceCredential: handleUnaryCall<RevokeServiceCredentialRequest, RevokeServiceCredentialResponse>;
 }
 
 export interface AdminServiceClient extends Client {
@@ -1506,6 +2345,56 @@ export interface AdminServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: AuthenticateTokenResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Service credentials: who may call the directory, and in which role. The secret is in
+   * the IssueServiceCredential response only; the directory keeps a hash.
+   */
+  issueServiceCredential(
+    request: IssueServiceCredentialRequest,
+    callback: (error: ServiceError | null, response: IssueServiceCredentialResponse) => void,
+  ): ClientUnaryCall;
+  issueServiceCredential(
+    request: IssueServiceCredentialRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: IssueServiceCredentialResponse) => void,
+  ): ClientUnaryCall;
+  issueServiceCredential(
+    request: IssueServiceCredentialRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: IssueServiceCredentialResponse) => void,
+  ): ClientUnaryCall;
+  listServiceCredentials(
+    request: ListServiceCredentialsRequest,
+    callback: (error: ServiceError | null, response: ListServiceCredentialsResponse) => void,
+  ): ClientUnaryCall;
+  listServiceCredentials(
+    request: ListServiceCredentialsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListServiceCredentialsResponse) => void,
+  ): ClientUnaryCall;
+  listServiceCredentials(
+    request: ListServiceCredentialsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListServiceCredentialsResponse) => void,
+  ): ClientUnaryCall;
+  /** Idempotent: revoking a revoked credential answers it with already_revoked set. */
+  revokeServiceCredential(
+    request: RevokeServiceCredentialRequest,
+    callback: (error: ServiceError | null, response: RevokeServiceCredentialResponse) => void,
+  ): ClientUnaryCall;
+  revokeServiceCredential(
+    request: RevokeServiceCredentialRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RevokeServiceCredentialResponse) => void,
+  ): ClientUnaryCall;
+  revokeServiceCredential(
+    request: RevokeServiceCredentialRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RevokeServiceCredentialResponse) => void,
   ): ClientUnaryCall;
 }
 
