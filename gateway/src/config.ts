@@ -19,6 +19,8 @@ export interface GatewayConfig {
   readonly credentialsFile?: string;
   /** Deadline of each directory call, in ms. */
   readonly directoryDeadlineMs: number;
+  /** Streams of the multiplexed directory channel; 0 sends each call as its own unary RPC. */
+  readonly directoryStreams: number;
   readonly limits: Limits;
   readonly rateLimits: RateLimits;
   readonly bodyLimit: number;
@@ -100,6 +102,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     directoryCredential,
     credentialsFile: credentialsFileFor(env),
     directoryDeadlineMs: int('DIRECTORY_DEADLINE_MS', 5000, 100, 120_000),
+    directoryStreams: int('DIRECTORY_STREAMS', 4, 0, 64),
     limits: {
       defaultCount: int('SCIM_DEFAULT_COUNT', DEFAULT_LIMITS.defaultCount, 1, 1000),
       maxCount: int('SCIM_MAX_COUNT', DEFAULT_LIMITS.maxCount, 1, 1000),

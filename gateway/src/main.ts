@@ -21,6 +21,7 @@ function main(): void {
     deadlineMs: config.directoryDeadlineMs,
     credentials: clientCredentials(config.directoryTls),
     credential: credentialProvider(config.directoryCredential, config.credentialsFile, 'gateway'),
+    multiplex: config.directoryStreams > 0 ? { streams: config.directoryStreams } : undefined,
   });
   const app = buildApp({
     directory,

@@ -11,6 +11,8 @@ import { service as healthService } from 'grpc-health-check';
 import { AdminServiceClient } from '#proto/admin.js';
 import { DirectoryServiceClient, type WatchEventsRequest } from '#proto/directory.js';
 import type { Event } from '#proto/event.js';
+import { DirectoryChannelServiceClient } from '#proto/channel.js';
+import { CHANNEL_CALLS, Multiplexer } from './channel-client.js';
 
 /**
  * A promise-based client for the directory contract, for Wizer services, the
@@ -65,6 +67,11 @@ export interface ClientOptions {
   credentials?: ChannelCredentials;
   /** grpc-js channel options, e.g. a load-balancing config. */
   channelOptions?: Record<string, unknown>;
+  /**
+   * Carry the calls DirectoryChannelService can over that many long-lived streams
+   * instead of one unary call each (the gateway's path; see channel.proto).
+   */
+  multiplex?: { streams: number };
 }
 
 /** The metadata every call carries: the credential, and the actor. */
@@ -107,6 +114,9 @@ export interface DirectoryClients {
   close(): void;
 }
 
+/** A promised client method: request, per-call settings, response. */
+type PromisedMethod = (request: unknown, settings?: CallSettings) => Promise<unknown>;
+
 const SERVICE = 'wizer.directory.v1.DirectoryService';
 const ADMIN = 'wizer.directory.v1.AdminService';
 
@@ -127,6 +137,9 @@ const RETRYABLE = [
   ].map((method) => ({ service: SERVICE, method })),
   ...['AuthenticateToken', 'ListTenants', 'ListTokens'].map((method) => ({ service: ADMIN, method })),
 ];
+const RETRYABLE_NAMES = new Set(
+  RETRYABLE.map(({ method }) => `${method[0]!.toLowerCase()}${method.slice(1)}`),
+);
 
 /** Round-robin over every address the target resolves to; bounded retries on UNAVAILABLE for safe calls. */
 const SERVICE_CONFIG = JSON.stringify({
@@ -185,9 +198,38 @@ export function connectDirectory(address: string, options: ClientOptions): Direc
       cb: Callback<{ status: string | number }>,
     ): void;
   };
-  return {
+  const promised = {
     directory: promisify(directory, DirectoryServiceClient.service, options),
     admin: promisify(admin, AdminServiceClient.service, options),
+  };
+  let multiplexer: Multiplexer | undefined;
+  if (options.multiplex) {
+    const channel = new DirectoryChannelServiceClient(address, creds, {
+      ...options.channelOptions,
+      channelOverride: directory.getChannel(),
+    });
+    const mux = new Multiplexer(channel, {
+      streams: options.multiplex.streams,
+      metadata: () => metadataFor(options, options.actor),
+    });
+    multiplexer = mux;
+    for (const name of CHANNEL_CALLS) {
+      const side = (name in promised.directory ? promised.directory : promised.admin) as Record<
+        string,
+        PromisedMethod
+      >;
+      side[name] = (request, settings) =>
+        mux.call(
+          name,
+          request,
+          settings?.actor ?? options.actor,
+          settings?.deadlineMs ?? options.deadlineMs ?? 10_000,
+          RETRYABLE_NAMES.has(name),
+        );
+    }
+  }
+  return {
+    ...promised,
     serving(deadlineMs = 1000) {
       return new Promise((resolve) => {
         health.check(
@@ -204,6 +246,7 @@ export function connectDirectory(address: string, options: ClientOptions): Direc
       return stream as AsyncIterable<Event>;
     },
     close() {
+      multiplexer?.close();
       directory.close();
     },
   };

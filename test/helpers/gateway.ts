@@ -50,6 +50,7 @@ export async function startGateway(
     limits?: Partial<Limits>;
     rateLimits?: RateLimits;
     headersTimeoutMs?: number;
+    unary?: boolean;
   } = {},
 ): Promise<GatewayFixture> {
   const directory = await startDirectory();
@@ -57,6 +58,8 @@ export async function startGateway(
     actor: 'service:scim-gateway',
     deadlineMs: 5000,
     credential: directory.credentials.gateway,
+    // As the gateway runs: over the multiplexed channel (set unary: true to test the other path).
+    multiplex: options.unary ? undefined : { streams: 2 },
   });
   const logs: object[] = [];
   const app = buildApp({

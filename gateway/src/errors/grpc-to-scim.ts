@@ -61,12 +61,19 @@ export function grpcToScim(error: unknown): ScimError | undefined {
       return reason === 'VERSION_MISMATCH'
         ? new ScimError(412, 'The resource changed since the version in If-Match; read it again.')
         : new ScimError(400, details, 'invalidValue');
+    // The directory refused the gateway's own service credential: our fault, and maybe
+    // passing (the local credentials file is re-read within a second).
     case status.UNAUTHENTICATED:
+      if (reason === 'SERVICE_CREDENTIAL')
+        return new ScimError(503, 'The directory is unavailable; retry shortly.', undefined, {
+          'Retry-After': '2',
+        });
       return new ScimError(401, 'The bearer token is missing, unknown, revoked or expired.', undefined, {
         'WWW-Authenticate': 'Bearer realm="Wizer SCIM"',
       });
+    // The gateway's credential lacks a role it needs: a deployment fault, never the client's.
     case status.PERMISSION_DENIED:
-      return new ScimError(403, 'This token may not do that.');
+      return new ScimError(500, 'An internal error occurred.');
     // Retryable: the directory is down, restarting, or lost a write race.
     case status.UNAVAILABLE:
     case status.ABORTED:

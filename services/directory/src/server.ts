@@ -1,10 +1,12 @@
 import { Server } from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import { AdminServiceService } from '#proto/admin.js';
+import { DirectoryChannelServiceService } from '#proto/channel.js';
 import { DirectoryServiceService } from '#proto/directory.js';
 import type { Deps } from './domain/context.js';
 import { adminHandlers } from './rpc/admin-handlers.js';
 import { Authenticator, authorize, type AuthenticatorOptions } from './rpc/authorize.js';
+import { channelHandlers } from './rpc/channel.js';
 import { directoryHandlers } from './rpc/directory-handlers.js';
 import type { Logger } from './rpc/errors.js';
 import { instrument } from './rpc/instrument.js';
@@ -27,12 +29,20 @@ export function buildServer(deps: Deps, logger: Logger, auth: AuthenticatorOptio
   const authenticator = new Authenticator(deps, auth);
   const secured = <T extends Parameters<typeof authorize>[1]>(name: string, handlers: T) =>
     instrument(name, authorize(name, handlers, authenticator, logger));
-  server.addService(DirectoryServiceService, secured('DirectoryService', directoryHandlers(deps, logger)));
-  server.addService(AdminServiceService, secured('AdminService', adminHandlers(deps, logger, authenticator)));
+  const directory = directoryHandlers(deps, logger);
+  const admin = adminHandlers(deps, logger, authenticator);
+  server.addService(DirectoryServiceService, secured('DirectoryService', directory));
+  server.addService(AdminServiceService, secured('AdminService', admin));
+  // The gateway's multiplexed channel: it authenticates its stream and authorises each request itself.
+  server.addService(
+    DirectoryChannelServiceService,
+    channelHandlers({ directory, admin }, authenticator, deps.feed, logger),
+  );
   const health = new HealthImplementation({
     '': 'SERVING',
     'wizer.directory.v1.DirectoryService': 'SERVING',
     'wizer.directory.v1.AdminService': 'SERVING',
+    'wizer.directory.v1.DirectoryChannelService': 'SERVING',
   });
   health.addToServer(server);
   return { server, health };

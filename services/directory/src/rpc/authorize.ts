@@ -4,7 +4,7 @@ import type { Deps } from '../domain/context.js';
 import { UnauthenticatedError } from '../domain/errors.js';
 import { authenticateServiceCredential, type Principal } from '../domain/service-credentials.js';
 import type { Role } from '../domain/types.js';
-import { toStatus, type Logger } from './errors.js';
+import { REASON_TRAILER, toStatus, type Logger } from './errors.js';
 
 /** The metadata entry that carries a service credential: `Bearer wzr_svc_…`. */
 export const AUTHORIZATION_HEADER = 'authorization';
@@ -52,6 +52,23 @@ const principals = new WeakMap<object, Principal>();
 
 /** What authentication reads of a call, unary or streaming. */
 type IncomingCall = Pick<ServerUnaryCall<unknown, unknown>, 'metadata' | 'getAuthContext'>;
+
+/** Records who a call was authenticated as, for `principalOf` (the multiplexed channel does it per request). */
+export function bindPrincipal(call: object, principal: Principal): void {
+  principals.set(call, principal);
+}
+
+/** Why `principal` may not make this request (a limited reader naming another tenant), or undefined. */
+export function permissionProblem(principal: Principal, request: unknown): string | undefined {
+  const tenantId = (request as { tenantId?: unknown } | undefined)?.tenantId;
+  if (
+    principal.tenantIds.length > 0 &&
+    typeof tenantId === 'string' &&
+    !principal.tenantIds.includes(tenantId)
+  )
+    return `this credential may not read tenant ${tenantId}`;
+  return undefined;
+}
 
 /** The principal the call was authenticated as (set before any handler runs). */
 export function principalOf(call: object): Principal {
@@ -120,6 +137,17 @@ function deny(message: string): Partial<ServiceError> {
   return { code: status.PERMISSION_DENIED, details: message };
 }
 
+/**
+ * The status for a call whose credential was refused: UNAUTHENTICATED with the reason
+ * SERVICE_CREDENTIAL, so the gateway can tell its own credential being refused (a fault
+ * on our side: 503) from a client's SCIM token being refused (401).
+ */
+export function credentialRefusal(error: unknown, logger: Logger): Partial<ServiceError> {
+  const refusal = toStatus(error, logger);
+  if (refusal.code === status.UNAUTHENTICATED) refusal.metadata?.set(REASON_TRAILER, 'SERVICE_CREDENTIAL');
+  return refusal;
+}
+
 type Handler = (call: any, callback?: (error: Partial<ServiceError> | null, value?: unknown) => void) => void;
 
 /**
@@ -148,18 +176,12 @@ export function authorize<T extends UntypedServiceImplementation>(
           if (!mayCall(principal.role, serviceName, method)) {
             return refuse(deny(`the ${principal.role} role may not call ${serviceName}/${method}`));
           }
-          const tenantId = (call.request as { tenantId?: unknown } | undefined)?.tenantId;
-          if (
-            principal.tenantIds.length > 0 &&
-            typeof tenantId === 'string' &&
-            !principal.tenantIds.includes(tenantId)
-          ) {
-            return refuse(deny(`this credential may not read tenant ${tenantId}`));
-          }
-          principals.set(call, principal);
+          const problem = permissionProblem(principal, call.request);
+          if (problem) return refuse(deny(problem));
+          bindPrincipal(call, principal);
           handler(call, callback);
         },
-        (error: unknown) => refuse(toStatus(error, logger)),
+        (error: unknown) => refuse(credentialRefusal(error, logger)),
       );
     };
   }

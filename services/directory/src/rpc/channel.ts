@@ -1,0 +1,122 @@
+import { Metadata, status, type ServerDuplexStream, type ServiceError } from '@grpc/grpc-js';
+import type { AdminServiceServer } from '#proto/admin.js';
+import type { DirectoryChannelServiceServer, ExchangeRequest, ExchangeResponse } from '#proto/channel.js';
+import type { DirectoryServiceServer } from '#proto/directory.js';
+import type { ChangeFeed } from '../domain/context.js';
+import { grpcDuration, grpcRequests } from '../metrics.js';
+import {
+  type Authenticator,
+  bindPrincipal,
+  credentialRefusal,
+  mayCall,
+  permissionProblem,
+} from './authorize.js';
+import { ACTOR_HEADER } from './handle.js';
+import { REASON_TRAILER, type Logger } from './errors.js';
+
+type Call = NonNullable<ExchangeRequest['call']>;
+type Unary = (call: object, callback: (error: Partial<ServiceError> | null, value?: unknown) => void) => void;
+
+/**
+ * DirectoryChannelService/Exchange: the gateway's multiplexed channel. Each request
+ * envelope is authorised for its method like the unary call, then handed to the very
+ * handler that serves the unary call, so both paths give the same answers.
+ */
+export function channelHandlers(
+  handlers: { directory: DirectoryServiceServer; admin: AdminServiceServer },
+  authenticator: Authenticator,
+  feed: ChangeFeed,
+  logger: Logger,
+): DirectoryChannelServiceServer {
+  const route = (name: Call['$case']): { service: string; handler: Unary } =>
+    name === 'authenticateToken'
+      ? { service: 'AdminService', handler: handlers.admin.authenticateToken as unknown as Unary }
+      : { service: 'DirectoryService', handler: handlers.directory[name] as unknown as Unary };
+
+  return {
+    exchange(stream: ServerDuplexStream<ExchangeRequest, ExchangeResponse>) {
+      let inFlight = 0;
+      let draining = false;
+      let callerDone = false;
+      const finishIfDrained = () => {
+        if (inFlight > 0) return;
+        // Draining: UNAVAILABLE, so the caller opens a new stream (to another replica if any).
+        if (draining)
+          stream.emit('error', { code: status.UNAVAILABLE, details: 'the directory is shutting down' });
+        else if (callerDone) stream.end();
+      };
+      const drain = () => {
+        draining = true;
+        finishIfDrained();
+      };
+      if (feed.closed.aborted) draining = true;
+      else feed.closed.addEventListener('abort', drain, { once: true });
+      stream.on('close', () => feed.closed.removeEventListener('abort', drain));
+
+      const answer = (id: number, result: ExchangeResponse['result']) => {
+        if (!stream.writableEnded && !stream.destroyed) stream.write({ id, result });
+      };
+      const fail = (id: number, error: Partial<ServiceError>) => {
+        const [reason] = error.metadata?.get(REASON_TRAILER) ?? [];
+        answer(id, {
+          $case: 'status',
+          value: {
+            code: error.code ?? status.UNKNOWN,
+            details: error.details ?? '',
+            reason: typeof reason === 'string' ? reason : '',
+          },
+        });
+      };
+
+      authenticator.principalFor(stream).then(
+        (principal) => {
+          stream.on('data', (request: ExchangeRequest) => {
+            const { id, call } = request;
+            if (!call)
+              return fail(id, { code: status.INVALID_ARGUMENT, details: 'the request names no call' });
+            if (draining)
+              return fail(id, { code: status.UNAVAILABLE, details: 'the directory is shutting down' });
+            const { service, handler } = route(call.$case);
+            const method = `${service}/${call.$case.charAt(0).toUpperCase()}${call.$case.slice(1)}`;
+            const denied = mayCall(principal.role, service, method.split('/')[1]!)
+              ? permissionProblem(principal, call.value)
+              : `the ${principal.role} role may not call ${method}`;
+            const end = grpcDuration.startTimer({ method });
+            const done = (code: number) => {
+              const label = status[code] ?? String(code);
+              end({ code: label });
+              grpcRequests.inc({ method, code: label });
+            };
+            if (denied) {
+              done(status.PERMISSION_DENIED);
+              return fail(id, { code: status.PERMISSION_DENIED, details: denied });
+            }
+            // What a unary handler reads of its call: the request, the actor metadata, the principal.
+            const metadata = new Metadata();
+            if (request.actor) metadata.set(ACTOR_HEADER, request.actor);
+            const unaryCall = {
+              request: call.value,
+              metadata,
+              getAuthContext: () => stream.getAuthContext(),
+            };
+            bindPrincipal(unaryCall, principal);
+            inFlight++;
+            handler(unaryCall, (error, value) => {
+              inFlight--;
+              done(error?.code ?? status.OK);
+              if (error) fail(id, error);
+              else answer(id, { $case: call.$case, value } as ExchangeResponse['result']);
+              finishIfDrained();
+            });
+          });
+          stream.on('end', () => {
+            // The caller closed its side: answer what is in flight, then end with OK.
+            callerDone = true;
+            finishIfDrained();
+          });
+        },
+        (error: unknown) => stream.emit('error', credentialRefusal(error, logger)),
+      );
+    },
+  };
+}
