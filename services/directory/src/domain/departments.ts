@@ -24,6 +24,7 @@ import { now, type CallContext, type Deps } from './context.js';
 import { findOrCreateDepartment } from './department-sync.js';
 import { ConflictError, InvalidArgumentError, NotFoundError, VersionMismatchError } from './errors.js';
 import { record } from './event-log.js';
+import { sameIdentity } from './identity.js';
 import { applyDelta, type MemberDelta } from './member-delta.js';
 import type { Department, JsonObject, Member, MembershipSource, Page, Query } from './types.js';
 import { sameJson } from './same-json.js';
@@ -137,7 +138,7 @@ export async function updateDepartment(
   const row = await writeTransaction(deps.db, ctx.tenantId, async (trx) => {
     const before = await pushedRow(trx, ctx, id, expectedVersion);
     const at = now();
-    const newName = mask.includes('name') ? checkDepartmentName(changes.name) : undefined;
+    const newName = mask.includes('name') ? checkDepartmentName(changes.name, before.name) : undefined;
     const fields: Parameters<typeof updateDepartmentRow>[2] = {};
     if (mask.includes('external_id')) fields.externalId = changes.externalId;
     if (mask.includes('extra')) fields.extra = extra;
@@ -148,8 +149,7 @@ export async function updateDepartment(
     let row = before;
     // Okta sends the group's own id and name after every change: an identical write is a no-op.
     if (renamed || externalIdChanges || extraChanges) {
-      if (renamed && newName.toLowerCase() !== before.name.toLowerCase())
-        await moveForRename(trx, ctx, before, newName, at);
+      if (renamed && !sameIdentity(newName, before.name)) await moveForRename(trx, ctx, before, newName, at);
       if (renamed) fields.name = newName;
       row = await updateDepartmentRow(trx, before, fields, at);
       await record(

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import * as initial from './20261129000000_initial.js';
+import * as identityKeys from './20261130000200_identity_keys.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -7,7 +8,10 @@ interface Migration {
 }
 
 /** Every migration, oldest first. Listed here rather than read from disk so they work under any loader. */
-const migrations: ReadonlyArray<readonly [string, Migration]> = [['20261129000000_initial', initial]];
+const migrations: ReadonlyArray<readonly [string, Migration]> = [
+  ['20261129000000_initial', initial],
+  ['20261130000200_identity_keys', identityKeys],
+];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {
   getMigrations: async () => [...migrations],
