@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
 import knexFactory from 'knex';
+import { migrationSource } from '../../services/directory/src/migrations/index.js';
 import { knexConfigFor } from '../../services/directory/src/store/db.js';
 import { freshDatabase } from '../helpers/database.js';
 import { migrationRoundTrip } from '../helpers/migration-checks.js';
@@ -27,5 +28,125 @@ test('the SQLite connection runs in WAL mode with foreign keys, a busy timeout a
   } finally {
     await knex.destroy();
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the identity-keys migration rekeys rows stored before it, parks collisions with a warning, and goes back down', async (t) => {
+  const database = await freshDatabase();
+  const knex = knexFactory(knexConfigFor(database.url).config);
+  try {
+    await knex.migrate.up({ migrationSource, name: '20261129000000_initial' });
+    const at = new Date().toISOString();
+    await knex('tenants').insert([
+      { id: 't1', name: 'One', created_at: at },
+      { id: 't2', name: 'Two', created_at: at },
+    ]);
+    const base = { active: true, profile: '{}', version: 1, created_at: at, updated_at: at };
+    // [id, tenant, userName, key as the release before stored it], in insertion (pk) order.
+    const users: [string, string, string, string][] = [
+      ['alice', 't1', 'alice@a.com', 'alice@a.com'],
+      ['fullwidth', 't1', 'ＡＬＩＣＥ@a.com', 'ａｌｉｃｅ@a.com'],
+      ['spaced', 't1', ' Bob@a.com ', ' bob@a.com '],
+      ['elsewhere', 't2', 'ＡＬＩＣＥ@a.com', 'ａｌｉｃｅ@a.com'],
+      ['carol-wide', 't1', 'ｃａｒｏｌ', 'ｃａｒｏｌ'],
+      ['carol', 't1', 'CAROL', 'carol'],
+      // A key another changing row is about to give up is free for this one.
+      ['yvonne', 't1', 'ＹＶＯＮＮＥ', 'ｙｖｏｎｎｅ'],
+      ['xavier', 't1', 'xavier', 'yvonne'],
+    ];
+    for (const [id, tenant, name, key] of users) {
+      await knex('users').insert({ ...base, id, tenant_id: tenant, user_name: name, user_name_norm: key });
+    }
+    const department = { pushed: true, version: 1, created_at: at, updated_at: at, tenant_id: 't1' };
+    await knex('departments').insert([
+      { ...department, id: 'sales', name: 'Sales', name_norm: 'sales' },
+      { ...department, id: 'sales-wide', name: 'ｓａｌｅｓ', name_norm: 'ｓａｌｅｓ' },
+    ]);
+    const event = {
+      tenant_id: 't1',
+      occurred_at: at,
+      actor: 'a',
+      kind: 'user.created',
+      resource_type: 'user',
+    };
+    await knex('events').insert({
+      ...event,
+      outcome: 'ok',
+      resource_id: 'fullwidth',
+      resource_name: 'ＡＬＩＣＥ@a.com',
+      resource_name_norm: 'ａｌｉｃｅ@a.com',
+    });
+    const keys = async (table: string, key: string) =>
+      Object.fromEntries(
+        (await knex(table).select('id', `${key} as key`)).map((r: { id: string; key: string }) => [
+          r.id,
+          r.key,
+        ]),
+      );
+
+    await knex.migrate.latest({ migrationSource });
+    t.deepEqual(await keys('users', 'user_name_norm'), {
+      alice: 'alice@a.com',
+      fullwidth: 'alice@a.com\u200Bfullwidth',
+      spaced: 'bob@a.com',
+      elsewhere: 'alice@a.com',
+      'carol-wide': 'carol\u200Bcarol-wide',
+      carol: 'carol',
+      yvonne: 'yvonne',
+      xavier: 'xavier',
+    });
+    t.deepEqual(await keys('departments', 'name_norm'), {
+      sales: 'sales',
+      'sales-wide': 'sales\u200Bsales-wide',
+    });
+    t.deepEqual(
+      (await knex('events').where({ resource_id: 'fullwidth', kind: 'user.created' }).first())
+        .resource_name_norm,
+      'alice@a.com',
+    );
+    const warnings = await knex('events').where({ outcome: 'warning' }).orderBy('seq');
+    t.deepEqual(
+      warnings.map((w: { kind: string; resource_id: string; tenant_id: string }) => [
+        w.kind,
+        w.resource_id,
+        w.tenant_id,
+      ]),
+      [
+        ['user.identity_collision', 'fullwidth', 't1'],
+        ['user.identity_collision', 'carol-wide', 't1'],
+        ['department.identity_collision', 'sales-wide', 't1'],
+      ],
+    );
+    t.regex(
+      warnings[0].reason,
+      /userName "ＡＬＩＣＥ@a.com" is the same as that of user alice \("alice@a.com"\)/,
+    );
+    // The unique index now holds the new keys.
+    const duplicate = await knex('users')
+      .insert({
+        ...base,
+        id: 'again',
+        tenant_id: 't1',
+        user_name: 'Alice@a.com',
+        user_name_norm: 'alice@a.com',
+      })
+      .then(
+        () => undefined,
+        (error: { code?: string }) => error.code,
+      );
+    t.true(duplicate === 'SQLITE_CONSTRAINT_UNIQUE' || duplicate === '23505', String(duplicate));
+
+    // Down: every key is the lower-cased name again.
+    await knex.migrate.down({ migrationSource });
+    t.deepEqual(
+      await keys('users', 'user_name_norm'),
+      Object.fromEntries(users.map(([id, , name]) => [id, name.toLowerCase()])),
+    );
+    t.deepEqual(await keys('departments', 'name_norm'), { sales: 'sales', 'sales-wide': 'ｓａｌｅｓ' });
+    await knex.migrate.latest({ migrationSource });
+    t.is((await keys('users', 'user_name_norm')).spaced, 'bob@a.com');
+  } finally {
+    await knex.destroy();
+    await database.drop();
   }
 });

@@ -32,6 +32,15 @@ function isServiceError(error: unknown): error is ServiceError {
   );
 }
 
+/** The directory refused a write because the stored version was not the expected one (nothing was written). */
+export function isVersionMismatch(error: unknown): boolean {
+  return (
+    isServiceError(error) &&
+    error.code === status.FAILED_PRECONDITION &&
+    error.metadata.get('x-wizer-reason')[0] === 'VERSION_MISMATCH'
+  );
+}
+
 /**
  * The one mapping from directory (gRPC) errors to what a SCIM client sees. The
  * directory's own messages are deliberate and safe to show for client errors;

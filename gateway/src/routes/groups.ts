@@ -111,36 +111,26 @@ export function groupRoutes(router: Router, deps: RouteDeps): void {
     await respond(ctx, 200, await getGroup(ctx, ctx.params.id!));
   });
 
+  // PUT and PATCH are one UpdateDepartment each: the fields and the member change are one
+  // directory transaction, and If-Match is compared inside it (412 means nothing was written).
   router.put('/Groups/:id', async (ctx) => {
     const input = groupFromScim(await bodyOf(ctx, deps), deps.limits.membersPerRequest);
-    const tenantId = callerOf(ctx).tenantId;
-    const id = ctx.params.id!;
-    await directory.updateDepartment(
+    const department = await directory.updateDepartment(
       {
-        tenantId,
-        id,
+        tenantId: callerOf(ctx).tenantId,
+        id: ctx.params.id!,
         department: Department.fromPartial({
           name: input.displayName,
           externalId: input.externalId,
           extra: input.extra,
         }),
         updateMask: ['name', 'external_id', 'extra'],
+        members: { replace: { userIds: input.memberIds }, addUserIds: [], removeUserIds: [] },
         expectedVersion: ifMatch(ctx),
       },
       asCaller(ctx),
     );
-    const changed = await directory.changePushedMembers(
-      {
-        tenantId,
-        departmentId: id,
-        replace: { userIds: input.memberIds },
-        addUserIds: [],
-        removeUserIds: [],
-        expectedVersion: undefined,
-      },
-      asCaller(ctx),
-    );
-    await respond(ctx, 200, changed.department!);
+    await respond(ctx, 200, department);
   });
 
   router.patch('/Groups/:id', async (ctx) => {
@@ -148,47 +138,39 @@ export function groupRoutes(router: Router, deps: RouteDeps): void {
       parseOperations(await bodyOf(ctx, deps), deps.limits.patchOperations),
       deps.limits.membersPerRequest,
     );
-    const tenantId = callerOf(ctx).tenantId;
-    const id = ctx.params.id!;
-    let expectedVersion = ifMatch(ctx);
-    let department: Department | undefined;
+    const expectedVersion = ifMatch(ctx);
     const mask = [
       ...(changes.displayName !== undefined ? ['name'] : []),
       ...(changes.externalId !== undefined ? ['external_id'] : []),
     ];
-    if (mask.length) {
+    const changesMembers = Boolean(changes.replace || changes.add.length || changes.remove.length);
+    let department: Department;
+    if (mask.length || changesMembers) {
       department = await directory.updateDepartment(
         {
-          tenantId,
-          id,
+          tenantId: callerOf(ctx).tenantId,
+          id: ctx.params.id!,
           department: Department.fromPartial({
             name: changes.displayName ?? '',
             externalId: changes.externalId ?? undefined,
           }),
           updateMask: mask,
+          members: changesMembers
+            ? {
+                replace: changes.replace && { userIds: changes.replace },
+                addUserIds: changes.add,
+                removeUserIds: changes.remove,
+              }
+            : undefined,
           expectedVersion,
         },
         asCaller(ctx),
       );
-      expectedVersion = undefined;
-    }
-    if (changes.replace || changes.add.length || changes.remove.length) {
-      const result = await directory.changePushedMembers(
-        {
-          tenantId,
-          departmentId: id,
-          replace: changes.replace && { userIds: changes.replace },
-          addUserIds: changes.add,
-          removeUserIds: changes.remove,
-          expectedVersion,
-        },
-        asCaller(ctx),
-      );
-      department = result.department;
-    }
-    department ??= await getGroup(ctx, id);
-    if (expectedVersion !== undefined && department.version !== expectedVersion) {
-      throw new ScimError(412, 'The resource changed since the version in If-Match; read it again.');
+    } else {
+      // Only read-only attributes (Okta echoes the id): nothing to write, but If-Match still holds.
+      department = await getGroup(ctx, ctx.params.id!);
+      if (expectedVersion !== undefined && department.version !== expectedVersion)
+        throw new ScimError(412, 'The resource changed since the version in If-Match; read it again.');
     }
     // RFC 7644 §3.5.2: 204 unless the client asked for attributes back, so a push to a large
     // group never reads the whole group.
@@ -199,7 +181,7 @@ export function groupRoutes(router: Router, deps: RouteDeps): void {
 
   router.delete('/Groups/:id', async (ctx) => {
     await directory.deleteDepartmentPush(
-      { tenantId: callerOf(ctx).tenantId, id: ctx.params.id! },
+      { tenantId: callerOf(ctx).tenantId, id: ctx.params.id!, expectedVersion: ifMatch(ctx) },
       asCaller(ctx),
     );
     ctx.status = 204;

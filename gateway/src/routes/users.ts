@@ -1,6 +1,6 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { status as grpcStatus } from '@grpc/grpc-js';
+import { isVersionMismatch } from '../errors/grpc-to-scim.js';
 import { ScimError } from '../errors/scim-error.js';
 import { listParams, listResponse } from '../scim/list-params.js';
 import { applyOperations } from '../scim/patch/apply.js';
@@ -21,8 +21,13 @@ import {
 import { updateMaskOf } from '../scim/user-mask.js';
 import type { User } from '#proto/user.js';
 
-/** How often a PATCH without If-Match re-reads and re-applies after losing a race. */
-const PATCH_ATTEMPTS = 3;
+/**
+ * How often a PATCH without If-Match re-reads and re-applies after losing a race. Every lost
+ * race means another write to the user committed, so the cap is reached only under a
+ * sustained stream of writes to one user; the answer is then 503 with Retry-After, never
+ * 412: the client named no version, and Okta and Entra log a 412 as a failed push.
+ */
+const PATCH_ATTEMPTS = 100;
 
 const wantsGroups = (attributes?: string[], excluded?: string[]) => {
   const has = (list: string[]) =>
@@ -123,8 +128,18 @@ export function userRoutes(router: Router, deps: RouteDeps): void {
         );
         return respond(ctx, 200, user);
       } catch (error) {
-        const lostRace = (error as { code?: number }).code === grpcStatus.FAILED_PRECONDITION;
-        if (!lostRace || expected !== undefined || attempt >= PATCH_ATTEMPTS) throw error;
+        // With If-Match the directory's VERSION_MISMATCH is the client's 412: nothing was written.
+        if (!isVersionMismatch(error) || expected !== undefined) throw error;
+        if (attempt >= PATCH_ATTEMPTS) {
+          throw new ScimError(
+            503,
+            'The user is changing too fast to apply this PATCH; retry shortly.',
+            undefined,
+            {
+              'Retry-After': '1',
+            },
+          );
+        }
       }
     }
   });

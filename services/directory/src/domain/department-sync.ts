@@ -14,6 +14,7 @@ import {
 } from '../store/memberships.js';
 import type { DbDepartmentRow } from '../store/rows.js';
 import type { CallContext } from './context.js';
+import { sameIdentity } from './identity.js';
 import { record, recordMembersChange } from './event-log.js';
 
 /**
@@ -90,7 +91,7 @@ export async function placeByAttribute(
   const currentPk = await attributeDepartmentOf(trx, user.pk);
   const current = currentPk === undefined ? undefined : await findDepartmentRowByPk(trx, currentPk);
   const target = departmentName?.trim() || undefined;
-  if (current && target && current.name.toLowerCase() === target.toLowerCase()) return;
+  if (current && target && sameIdentity(current.name, target)) return;
   if (current) {
     await removeMemberships(trx, current.pk, [user.pk], 'attribute');
     await recordMembersChange(

@@ -20,17 +20,15 @@ import {
 } from '../store/memberships.js';
 import type { DbDepartmentRow } from '../store/rows.js';
 import { read, writeTransaction } from '../store/transaction.js';
-import { userPksByIds } from '../store/users.js';
 import { now, type CallContext, type Deps } from './context.js';
 import { findOrCreateDepartment } from './department-sync.js';
 import { ConflictError, InvalidArgumentError, NotFoundError, VersionMismatchError } from './errors.js';
-import { record, recordMembersChange } from './event-log.js';
+import { record } from './event-log.js';
+import { sameIdentity } from './identity.js';
+import { applyDelta, type MemberDelta } from './member-delta.js';
 import type { Department, JsonObject, Member, MembershipSource, Page, Query } from './types.js';
 import { sameJson } from './same-json.js';
 import { checkDepartmentName, checkExtra } from './validation.js';
-
-/** The most user ids one membership change may name. */
-export const MAX_MEMBER_IDS = 100_000;
 
 const NAME_TAKEN = 'another pushed group already has that name in this tenant';
 
@@ -42,71 +40,6 @@ async function pushedRow(trx: Knex.Transaction, ctx: CallContext, id: string, ex
     throw new VersionMismatchError(`the department is at version ${row.version}, not ${expectedVersion}`);
   }
   return row;
-}
-
-export interface MemberDelta {
-  /** When present, the pushed set becomes replace ∪ add − remove. */
-  replace?: readonly string[];
-  add: readonly string[];
-  remove: readonly string[];
-}
-
-interface DeltaResult {
-  department: DbDepartmentRow;
-  added: number;
-  removed: number;
-  skipped: string[];
-}
-
-/** Applies a pushed-member delta inside the caller's transaction, with its events. */
-async function applyDelta(
-  trx: Knex.Transaction,
-  ctx: CallContext,
-  department: DbDepartmentRow,
-  delta: MemberDelta,
-  at: string,
-  bumpVersion: boolean,
-): Promise<DeltaResult> {
-  const removeSet = new Set(delta.remove);
-  if (delta.add.some((id) => removeSet.has(id))) {
-    throw new InvalidArgumentError('INVALID_VALUE', 'a user id cannot be both added and removed');
-  }
-  const named = [...new Set([...(delta.replace ?? []), ...delta.add, ...delta.remove])];
-  if (named.length > MAX_MEMBER_IDS) {
-    throw new InvalidArgumentError('TOO_MANY', `at most ${MAX_MEMBER_IDS} member ids in one change`);
-  }
-  const pks = await userPksByIds(trx, ctx.tenantId, named);
-  const skipped = named.filter((id) => !pks.has(id));
-  const pkOf = (ids: Iterable<string>) => [...ids].flatMap((id) => (pks.has(id) ? [pks.get(id)!] : []));
-  let toAdd: number[];
-  let toRemove: number[];
-  if (delta.replace) {
-    const target = new Set(pkOf([...delta.replace, ...delta.add].filter((id) => !removeSet.has(id))));
-    const current = await memberPks(trx, department.pk, 'pushed');
-    toRemove = current.filter((pk) => !target.has(pk));
-    const currentSet = new Set(current);
-    toAdd = [...target].filter((pk) => !currentSet.has(pk));
-  } else {
-    toAdd = pkOf(delta.add);
-    toRemove = pkOf(delta.remove);
-  }
-  const added = await addMemberships(trx, department.pk, toAdd, 'pushed');
-  const removed = await removeMemberships(trx, department.pk, toRemove, 'pushed');
-  let row = department;
-  if (bumpVersion && added.length + removed.length > 0)
-    row = await updateDepartmentRow(trx, department, {}, at);
-  if (added.length + removed.length + skipped.length > 0) {
-    const idOf = new Map([...pks].map(([id, pk]) => [pk, id]));
-    const ids = (list: number[]) => list.map((pk) => idOf.get(pk)!);
-    await recordMembersChange(
-      trx,
-      ctx,
-      department,
-      { source: 'pushed', added: ids(added), removed: ids(removed), skipped },
-      at,
-    );
-  }
-  return { department: row, added: added.length, removed: removed.length, skipped };
 }
 
 export interface PushInput {
@@ -181,9 +114,10 @@ export interface DepartmentChanges {
 }
 
 /**
- * Renames a pushed department and/or sets its external id and extra attributes.
- * Renaming onto an attribute-only department merges it in (this one keeps its id);
- * users whose attribute still names the old name move to a department of that name.
+ * Renames a pushed department and/or sets its external id and extra attributes, and/or
+ * changes its pushed members: one transaction, one new version, `expectedVersion` checked
+ * inside it. Renaming onto an attribute-only department merges it in (this one keeps its
+ * id); users whose attribute still names the old name move to a department of that name.
  */
 export async function updateDepartment(
   deps: Deps,
@@ -192,43 +126,49 @@ export async function updateDepartment(
   changes: DepartmentChanges,
   mask: readonly string[],
   expectedVersion?: number,
+  members?: MemberDelta,
 ): Promise<Department> {
   for (const path of mask) {
     if (!['name', 'external_id', 'extra'].includes(path)) {
       throw new InvalidArgumentError('INVALID_PATH', `cannot update ${path}`);
     }
   }
-  const newName = mask.includes('name') ? checkDepartmentName(changes.name) : undefined;
+  if (mask.length === 0 && !members) throw new InvalidArgumentError('INVALID_PATH', 'nothing to update');
   const extra = mask.includes('extra') ? checkExtra(changes.extra) : undefined;
   const row = await writeTransaction(deps.db, ctx.tenantId, async (trx) => {
-    let row = await pushedRow(trx, ctx, id, expectedVersion);
+    const before = await pushedRow(trx, ctx, id, expectedVersion);
     const at = now();
+    const newName = mask.includes('name') ? checkDepartmentName(changes.name, before.name) : undefined;
     const fields: Parameters<typeof updateDepartmentRow>[2] = {};
     if (mask.includes('external_id')) fields.externalId = changes.externalId;
     if (mask.includes('extra')) fields.extra = extra;
-    const renamed = newName !== undefined && newName !== row.name;
-    const externalIdChanges = mask.includes('external_id') && (fields.externalId ?? '') !== row.external_id;
-    const extraChanges = mask.includes('extra') && !sameJson(fields.extra, rowToDepartment(row).extra);
+    const renamed = newName !== undefined && newName !== before.name;
+    const externalIdChanges =
+      mask.includes('external_id') && (fields.externalId ?? '') !== before.external_id;
+    const extraChanges = mask.includes('extra') && !sameJson(fields.extra, rowToDepartment(before).extra);
+    let row = before;
     // Okta sends the group's own id and name after every change: an identical write is a no-op.
-    if (!renamed && !externalIdChanges && !extraChanges) return row;
-    if (renamed && newName.toLowerCase() !== row.name.toLowerCase()) {
-      await moveForRename(trx, ctx, row, newName, at);
+    if (renamed || externalIdChanges || extraChanges) {
+      if (renamed && !sameIdentity(newName, before.name)) await moveForRename(trx, ctx, before, newName, at);
+      if (renamed) fields.name = newName;
+      row = await updateDepartmentRow(trx, before, fields, at);
+      await record(
+        trx,
+        ctx,
+        {
+          kind: renamed ? 'department.renamed' : 'department.updated',
+          resourceType: 'department',
+          resourceId: row.id,
+          resourceName: row.name,
+          after: { name: row.name, ...(row.external_id && { externalId: row.external_id }) },
+        },
+        at,
+      );
     }
-    if (renamed) fields.name = newName;
-    row = await updateDepartmentRow(trx, row, fields, at);
-    await record(
-      trx,
-      ctx,
-      {
-        kind: renamed ? 'department.renamed' : 'department.updated',
-        resourceType: 'department',
-        resourceId: row.id,
-        resourceName: row.name,
-        after: { name: row.name, ...(row.external_id && { externalId: row.external_id }) },
-      },
-      at,
-    );
-    return row;
+    if (!members) return row;
+    // The version moves once for the whole request: here only when the fields did not move it.
+    const delta = await applyDelta(trx, ctx, row, members, at, row === before);
+    return delta.department;
   });
   deps.feed.notify(ctx.tenantId);
   return rowToDepartment(row);
@@ -281,9 +221,10 @@ export async function deleteDepartmentPush(
   deps: Deps,
   ctx: CallContext,
   id: string,
+  expectedVersion?: number,
 ): Promise<{ remains: boolean }> {
   const remains = await writeTransaction(deps.db, ctx.tenantId, async (trx) => {
-    const row = await pushedRow(trx, ctx, id);
+    const row = await pushedRow(trx, ctx, id, expectedVersion);
     const at = now();
     const pushed = await memberPks(trx, row.pk, 'pushed');
     await removeMemberships(trx, row.pk, pushed, 'pushed');

@@ -71,7 +71,7 @@ export async function disableTenant(deps: Deps, tenantId: string, actor: string)
 
 const isLive = (token: TokenInfo, at: Date) => !token.revokedAt && (!token.expiresAt || token.expiresAt > at);
 
-/** Issues a token; the plaintext is returned here only. */
+/** Issues a token for an enabled tenant; the plaintext is returned here only. */
 export async function issueToken(
   deps: Deps,
   tenantId: string,
@@ -84,6 +84,12 @@ export async function issueToken(
   }
   const token = newSecret(TOKEN_PREFIX);
   const info = await writeTransaction(deps.db, tenantId, async (trx) => {
+    // Checked in the transaction that holds the tenant's lock, so a token cannot slip in
+    // beside a concurrent disable: it would be refused at every use anyway, and a token
+    // handed out for a switched-off customer is a secret with no purpose.
+    if ((await findTenantRow(trx, tenantId))?.disabled_at) {
+      throw new PreconditionError('the tenant is disabled; no token can be issued for it');
+    }
     const at = now();
     const live = (await tokenRowsOf(trx, tenantId)).map(rowToToken).filter((t) => isLive(t, new Date(at)));
     if (live.length >= MAX_LIVE_TOKENS) {

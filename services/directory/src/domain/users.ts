@@ -20,6 +20,7 @@ import { placeByAttribute } from './department-sync.js';
 import { ConflictError, NotFoundError, VersionMismatchError } from './errors.js';
 import { record, recordMembersChange, userSummary } from './event-log.js';
 import { applyMask, profileOf } from './field-mask.js';
+import { sameIdentity } from './identity.js';
 import { sameJson } from './same-json.js';
 import type { Page, Query, User, UserProfile } from './types.js';
 import { checkProfile } from './validation.js';
@@ -136,11 +137,18 @@ async function writeProfile(
     writeTransaction(deps.db, ctx.tenantId, async (trx) => {
       const row = await existingRow(trx, ctx, id, expectedVersion);
       const current = rowToUser(row);
-      const profile = checkProfile(next(current));
+      const profile = checkProfile(next(current), profileOf(current));
       // Clients echo what they read (Okta PUTs after every change): an identical write is a no-op.
       if (sameJson(profile, profileOf(current))) return withMemberships(trx, row);
       const at = now();
-      const updated = await updateUserRow(trx, row.pk, profile, Number(row.version) + 1, at);
+      const updated = await updateUserRow(
+        trx,
+        row.pk,
+        profile,
+        Number(row.version) + 1,
+        at,
+        profile.userName === current.userName,
+      );
       await replaceEmails(trx, ctx.tenantId, row.pk, profile);
       await record(
         trx,
@@ -157,7 +165,7 @@ async function writeProfile(
       );
       // Memberships follow the department attribute; an unchanged one changes none.
       const department = profile.enterprise?.department;
-      if ((department ?? '').toLowerCase() === (current.enterprise?.department ?? '').toLowerCase()) {
+      if (sameIdentity(department, current.enterprise?.department)) {
         return withMemberships(trx, updated);
       }
       await placeByAttribute(trx, ctx, { pk: row.pk, id, userName: profile.userName }, department, at);

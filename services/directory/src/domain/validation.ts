@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from './errors.js';
+import { identityName, storedForm } from './identity.js';
 import { TEXT_ATTRIBUTES, type JsonObject, type UserProfile } from './types.js';
 
 /** Indexed strings (userName, names, ids) are at most this long. */
@@ -20,12 +21,19 @@ function checkLength(field: string, value: string | undefined, max: number): voi
   }
 }
 
-/** Validates a department name and returns it trimmed. */
-export function checkDepartmentName(name: string | undefined): string {
-  const trimmed = (name ?? '').trim();
-  if (!trimmed) invalid('a department needs a non-empty name');
-  checkLength('name', trimmed, MAX_KEY_LENGTH);
-  return trimmed;
+/**
+ * Validates a department name under the identity rules (identity.ts) and returns its stored
+ * form; `stored` is the department's current name, when it has one.
+ */
+export function checkDepartmentName(name: string | undefined, stored?: string): string {
+  const checked = identityName(
+    'the department name (a group’s displayName)',
+    name ?? '',
+    MAX_KEY_LENGTH,
+    stored,
+  );
+  if (!checked) invalid('a department needs a non-empty name');
+  return checked;
 }
 
 /**
@@ -50,10 +58,16 @@ function checkMultiValued(field: string, values: { primary: boolean }[]): void {
   if (values.filter((v) => v.primary).length > 1) invalid(`more than one primary value in ${field}`);
 }
 
-/** Checks a profile against the directory's rules and returns the form it is stored in. */
-export function checkProfile(profile: UserProfile): UserProfile {
-  if (typeof profile.userName !== 'string' || profile.userName.trim() === '') invalid('userName is required');
-  checkLength('userName', profile.userName, MAX_KEY_LENGTH);
+/**
+ * Checks a profile against the directory's rules and returns the form it is stored in.
+ * `stored` is the user's current profile on an update: names it already holds are not
+ * refused under the identity rules (identity.ts), so that a user stored before them can
+ * still be deactivated.
+ */
+export function checkProfile(profile: UserProfile, stored?: UserProfile): UserProfile {
+  if (typeof profile.userName !== 'string') invalid('userName is required');
+  const userName = identityName('userName', profile.userName, MAX_KEY_LENGTH, stored?.userName);
+  if (!userName) invalid('userName is required');
   checkLength('externalId', profile.externalId, MAX_KEY_LENGTH);
   checkLength('displayName', profile.displayName, MAX_KEY_LENGTH);
   checkLength('name.givenName', profile.name?.givenName, MAX_KEY_LENGTH);
@@ -68,13 +82,26 @@ export function checkProfile(profile: UserProfile): UserProfile {
   checkMultiValued('emails', profile.emails);
   checkMultiValued('phoneNumbers', profile.phoneNumbers);
   checkMultiValued('addresses', profile.addresses);
-  for (const email of profile.emails) {
-    if (!email.value) invalid('every email needs a value');
-    checkLength('emails.value', email.value, MAX_KEY_LENGTH);
-  }
-  const department = profile.enterprise?.department?.trim();
+  const storedEmails = new Set(stored?.emails.map((e) => storedForm(e.value)));
+  const emails = profile.emails.map((email, i) => {
+    const value = identityName(
+      `emails[${i}].value`,
+      email.value ?? '',
+      MAX_KEY_LENGTH,
+      storedEmails.has(storedForm(email.value ?? '')) ? email.value : undefined,
+    );
+    if (!value) invalid('every email needs a value');
+    return { ...email, value };
+  });
+  const sent = profile.enterprise?.department;
+  const department =
+    sent === undefined
+      ? undefined
+      : identityName('enterprise.department', sent, MAX_KEY_LENGTH, stored?.enterprise?.department);
   return {
     ...profile,
+    userName,
+    emails,
     enterprise: profile.enterprise && {
       ...profile.enterprise,
       department: department || undefined,

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import * as initial from './20261129000000_initial.js';
 import * as serviceCredentials from './20261130000000_service_credentials.js';
+import * as identityKeys from './20261130000200_identity_keys.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -11,6 +12,7 @@ interface Migration {
 const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['20261129000000_initial', initial],
   ['20261130000000_service_credentials', serviceCredentials],
+  ['20261130000200_identity_keys', identityKeys],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

@@ -116,7 +116,8 @@ export function directoryHandlers(deps: Deps, logger: Logger): DirectoryServiceS
 
     updateDepartment: unary(logger, async (req, call) => {
       const mask = req.updateMask ?? [];
-      if (mask.length === 0) throw new InvalidArgumentError('INVALID_PATH', 'update_mask names no field');
+      if (mask.length === 0 && !req.members)
+        throw new InvalidArgumentError('INVALID_PATH', 'update_mask names no field and members is not set');
       const changes = {
         name: req.department?.name,
         externalId: req.department?.externalId || undefined,
@@ -129,12 +130,22 @@ export function directoryHandlers(deps: Deps, logger: Logger): DirectoryServiceS
         changes,
         mask,
         req.expectedVersion,
+        req.members && {
+          replace: req.members.replace?.userIds,
+          add: req.members.addUserIds,
+          remove: req.members.removeUserIds,
+        },
       );
       return departmentToProto(department);
     }),
 
     deleteDepartmentPush: unary(logger, async (req, call) => {
-      const { remains } = await departments.deleteDepartmentPush(deps, contextOf(call, req.tenantId), req.id);
+      const { remains } = await departments.deleteDepartmentPush(
+        deps,
+        contextOf(call, req.tenantId),
+        req.id,
+        req.expectedVersion,
+      );
       return { departmentRemains: remains };
     }),
 

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { identityKey } from '../domain/identity.js';
 import type { Department, JsonObject, Page, Query } from '../domain/types.js';
 import { departmentCatalog } from './catalogs.js';
 import { queryPage } from './query-page.js';
@@ -28,7 +29,7 @@ export interface DepartmentFields {
 
 function columns(fields: Partial<DepartmentFields>) {
   return {
-    ...(fields.name !== undefined && { name: fields.name, name_norm: fields.name.toLowerCase() }),
+    ...(fields.name !== undefined && { name: fields.name, name_norm: identityKey(fields.name) }),
     ...(fields.pushed !== undefined && { pushed: fields.pushed }),
     ...('externalId' in fields && { external_id: fields.externalId ?? '' }),
     ...('extra' in fields && { extra: fields.extra ? JSON.stringify(fields.extra) : null }),
@@ -88,7 +89,9 @@ export async function findDepartmentRowByName(
   tenantId: string,
   name: string,
 ): Promise<DbDepartmentRow | undefined> {
-  return db('departments').where({ tenant_id: tenantId, name_norm: name.toLowerCase() }).first();
+  return db('departments')
+    .where({ tenant_id: tenantId, name_norm: identityKey(name) })
+    .first();
 }
 
 export async function findDepartmentRowByRequestId(

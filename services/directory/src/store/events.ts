@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { identityKey, MAX_IDENTITY_KEY_LENGTH } from '../domain/identity.js';
 import type { DirectoryEvent, EventOutcome, JsonObject } from '../domain/types.js';
 import { problemEvents } from '../metrics.js';
 import type { DbEventRow } from './rows.js';
@@ -36,7 +37,7 @@ export async function appendEvent(db: Db, event: NewEvent): Promise<DbEventRow> 
       resource_type: event.resourceType,
       resource_id: event.resourceId,
       resource_name: event.resourceName,
-      resource_name_norm: event.resourceName.toLowerCase(),
+      resource_name_norm: identityKey(event.resourceName).slice(0, MAX_IDENTITY_KEY_LENGTH),
       outcome: event.outcome,
       reason: event.reason,
       before: event.before ? JSON.stringify(event.before) : null,
@@ -61,7 +62,8 @@ export interface EventSearch {
 export async function searchEvents(db: Db, tenantId: string, search: EventSearch): Promise<DbEventRow[]> {
   const q = db('events').where('tenant_id', tenantId);
   if (search.resourceId) q.andWhere('resource_id', search.resourceId);
-  if (search.resourceName) q.andWhere('resource_name_norm', search.resourceName.toLowerCase());
+  if (search.resourceName)
+    q.andWhere('resource_name_norm', identityKey(search.resourceName).slice(0, MAX_IDENTITY_KEY_LENGTH));
   if (search.kinds?.length) q.whereIn('kind', search.kinds);
   if (search.problemsOnly) q.whereIn('outcome', ['warning', 'error']);
   if (search.since) q.andWhere('occurred_at', '>=', search.since.toISOString());

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { InvalidArgumentError } from '../domain/errors.js';
+import { foldIdentity } from '../domain/identity.js';
 import type { Filter, FilterValue, Operator, Query } from '../domain/types.js';
 
 /**
@@ -11,8 +12,8 @@ export interface FieldSpec {
   readonly type: 'string' | 'boolean' | 'time';
   /**
    * How string comparisons treat case: `exact`; `lower` (compare lower() of both
-   * sides, indexed by an expression index); `normalized` (the column already holds
-   * the lower-cased value, so the parameter is lower-cased in JavaScript).
+   * sides, indexed by an expression index); `normalized` (the column holds the
+   * identity key, domain/identity.ts, so the parameter is folded the same way in JavaScript).
    */
   readonly caseMode?: 'exact' | 'lower' | 'normalized';
 }
@@ -55,7 +56,7 @@ function bindValue(field: string, spec: FieldSpec, value: FilterValue): Knex.Val
     }
     case 'string':
       if (typeof value !== 'string') invalid(`${field} compares with a string`);
-      return spec.caseMode === 'normalized' ? value.toLowerCase() : value;
+      return spec.caseMode === 'normalized' ? foldIdentity(value) : value;
   }
 }
 

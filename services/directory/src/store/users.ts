@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { identityKey } from '../domain/identity.js';
 import type { MembershipSource, Page, Query, User, UserMembership, UserProfile } from '../domain/types.js';
 import { userCatalog } from './catalogs.js';
 import { queryPage } from './query-page.js';
@@ -10,7 +11,7 @@ type Db = Knex | Knex.Transaction;
 export function searchColumns(profile: UserProfile) {
   return {
     user_name: profile.userName,
-    user_name_norm: profile.userName.toLowerCase(),
+    user_name_norm: identityKey(profile.userName),
     external_id: profile.externalId ?? '',
     active: profile.active,
     display_name: profile.displayName ?? '',
@@ -57,16 +58,23 @@ export async function insertUser(
   return row as DbUserRow;
 }
 
+/**
+ * Writes a new profile. With `keepKey` (the userName did not change) the row keeps its
+ * identity key: a key the identity-keys migration parked for a colliding legacy name stays
+ * parked, so that user can still be updated and deactivated.
+ */
 export async function updateUserRow(
   db: Db,
   pk: number,
   profile: UserProfile,
   version: number,
   now: string,
+  keepKey = false,
 ): Promise<DbUserRow> {
+  const { user_name_norm, ...columns } = searchColumns(profile);
   const [row] = await db('users')
     .where({ pk })
-    .update({ ...searchColumns(profile), version, updated_at: now })
+    .update({ ...columns, ...(!keepKey && { user_name_norm }), version, updated_at: now })
     .returning('*');
   return row as DbUserRow;
 }

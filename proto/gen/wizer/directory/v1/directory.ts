@@ -134,14 +134,43 @@ export interface UpdateDepartmentRequest {
   department:
     | Department
     | undefined;
-  /** Any of "name", "external_id", "extra". */
-  updateMask: string[] | undefined;
-  expectedVersion?: number | undefined;
+  /** Any of "name", "external_id", "extra". May be empty when `members` is set. */
+  updateMask:
+    | string[]
+    | undefined;
+  /**
+   * FAILED_PRECONDITION (reason VERSION_MISMATCH), with nothing written, unless the stored
+   * version is this one. Compared inside the write transaction, so of racing writers that
+   * name the same version exactly one succeeds.
+   */
+  expectedVersion?:
+    | number
+    | undefined;
+  /**
+   * A change to the pushed members, applied in the same transaction as the fields: a
+   * rename with a member change succeeds or fails as a whole (a SCIM Group PUT or PATCH).
+   * Unknown user ids are skipped and logged, as in ChangePushedMembers.
+   */
+  members?: MemberDelta | undefined;
+}
+
+/** A delta of a department's pushed members. */
+export interface MemberDelta {
+  /** With `replace`, the pushed set becomes replace ∪ add − remove. */
+  replace?: MemberSet | undefined;
+  addUserIds: string[];
+  /** Must not share an id with `add_user_ids`. */
+  removeUserIds: string[];
 }
 
 export interface DeleteDepartmentPushRequest {
   tenantId: string;
   id: string;
+  /**
+   * FAILED_PRECONDITION (reason VERSION_MISMATCH), with nothing deleted, unless the stored
+   * version is this one; compared inside the delete's transaction.
+   */
+  expectedVersion?: number | undefined;
 }
 
 export interface DeleteDepartmentPushResponse {
@@ -1612,7 +1641,14 @@ export const ListDepartmentsResponse: MessageFns<ListDepartmentsResponse> = {
 };
 
 function createBaseUpdateDepartmentRequest(): UpdateDepartmentRequest {
-  return { tenantId: "", id: "", department: undefined, updateMask: undefined, expectedVersion: undefined };
+  return {
+    tenantId: "",
+    id: "",
+    department: undefined,
+    updateMask: undefined,
+    expectedVersion: undefined,
+    members: undefined,
+  };
 }
 
 export const UpdateDepartmentRequest: MessageFns<UpdateDepartmentRequest> = {
@@ -1631,6 +1667,9 @@ export const UpdateDepartmentRequest: MessageFns<UpdateDepartmentRequest> = {
     }
     if (message.expectedVersion !== undefined) {
       writer.uint32(40).uint64(message.expectedVersion);
+    }
+    if (message.members !== undefined) {
+      MemberDelta.encode(message.members, writer.uint32(50).fork()).join();
     }
     return writer;
   },
@@ -1688,6 +1727,14 @@ export const UpdateDepartmentRequest: MessageFns<UpdateDepartmentRequest> = {
             message.expectedVersion = longToNumber(reader.uint64());
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.members = MemberDelta.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1719,6 +1766,7 @@ export const UpdateDepartmentRequest: MessageFns<UpdateDepartmentRequest> = {
         : isSet(object.expected_version)
         ? globalThis.Number(object.expected_version)
         : undefined,
+      members: isSet(object.members) ? MemberDelta.fromJSON(object.members) : undefined,
     };
   },
 
@@ -1739,6 +1787,9 @@ export const UpdateDepartmentRequest: MessageFns<UpdateDepartmentRequest> = {
     if (message.expectedVersion !== undefined) {
       obj.expectedVersion = Math.round(message.expectedVersion);
     }
+    if (message.members !== undefined) {
+      obj.members = MemberDelta.toJSON(message.members);
+    }
     return obj;
   },
 
@@ -1754,12 +1805,126 @@ export const UpdateDepartmentRequest: MessageFns<UpdateDepartmentRequest> = {
       : undefined;
     message.updateMask = object.updateMask ?? undefined;
     message.expectedVersion = object.expectedVersion ?? undefined;
+    message.members = (object.members !== undefined && object.members !== null)
+      ? MemberDelta.fromPartial(object.members)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseMemberDelta(): MemberDelta {
+  return { replace: undefined, addUserIds: [], removeUserIds: [] };
+}
+
+export const MemberDelta: MessageFns<MemberDelta> = {
+  encode(message: MemberDelta, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.replace !== undefined) {
+      MemberSet.encode(message.replace, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.addUserIds) {
+      writer.uint32(18).string(v!);
+    }
+    for (const v of message.removeUserIds) {
+      writer.uint32(26).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MemberDelta {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMemberDelta();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.replace = MemberSet.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.addUserIds.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.removeUserIds.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MemberDelta {
+    return {
+      replace: isSet(object.replace) ? MemberSet.fromJSON(object.replace) : undefined,
+      addUserIds: globalThis.Array.isArray(object?.addUserIds)
+        ? object.addUserIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.add_user_ids)
+        ? object.add_user_ids.map((e: any) => globalThis.String(e))
+        : [],
+      removeUserIds: globalThis.Array.isArray(object?.removeUserIds)
+        ? object.removeUserIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.remove_user_ids)
+        ? object.remove_user_ids.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: MemberDelta): unknown {
+    const obj: any = {};
+    if (message.replace !== undefined) {
+      obj.replace = MemberSet.toJSON(message.replace);
+    }
+    if (message.addUserIds?.length) {
+      obj.addUserIds = message.addUserIds;
+    }
+    if (message.removeUserIds?.length) {
+      obj.removeUserIds = message.removeUserIds;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<MemberDelta>, I>>(base?: I): MemberDelta {
+    return MemberDelta.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MemberDelta>, I>>(object: I): MemberDelta {
+    const message = createBaseMemberDelta();
+    message.replace = (object.replace !== undefined && object.replace !== null)
+      ? MemberSet.fromPartial(object.replace)
+      : undefined;
+    message.addUserIds = object.addUserIds?.map((e) => e) || [];
+    message.removeUserIds = object.removeUserIds?.map((e) => e) || [];
     return message;
   },
 };
 
 function createBaseDeleteDepartmentPushRequest(): DeleteDepartmentPushRequest {
-  return { tenantId: "", id: "" };
+  return { tenantId: "", id: "", expectedVersion: undefined };
 }
 
 export const DeleteDepartmentPushRequest: MessageFns<DeleteDepartmentPushRequest> = {
@@ -1769,6 +1934,9 @@ export const DeleteDepartmentPushRequest: MessageFns<DeleteDepartmentPushRequest
     }
     if (message.id !== "") {
       writer.uint32(18).string(message.id);
+    }
+    if (message.expectedVersion !== undefined) {
+      writer.uint32(24).uint64(message.expectedVersion);
     }
     return writer;
   },
@@ -1802,6 +1970,14 @@ export const DeleteDepartmentPushRequest: MessageFns<DeleteDepartmentPushRequest
             message.id = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.expectedVersion = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1822,6 +1998,11 @@ export const DeleteDepartmentPushRequest: MessageFns<DeleteDepartmentPushRequest
         ? globalThis.String(object.tenant_id)
         : "",
       id: isSet(object.id) ? globalThis.String(object.id) : "",
+      expectedVersion: isSet(object.expectedVersion)
+        ? globalThis.Number(object.expectedVersion)
+        : isSet(object.expected_version)
+        ? globalThis.Number(object.expected_version)
+        : undefined,
     };
   },
 
@@ -1833,6 +2014,9 @@ export const DeleteDepartmentPushRequest: MessageFns<DeleteDepartmentPushRequest
     if (message.id !== "") {
       obj.id = message.id;
     }
+    if (message.expectedVersion !== undefined) {
+      obj.expectedVersion = Math.round(message.expectedVersion);
+    }
     return obj;
   },
 
@@ -1843,6 +2027,7 @@ export const DeleteDepartmentPushRequest: MessageFns<DeleteDepartmentPushRequest
     const message = createBaseDeleteDepartmentPushRequest();
     message.tenantId = object.tenantId ?? "";
     message.id = object.id ?? "";
+    message.expectedVersion = object.expectedVersion ?? undefined;
     return message;
   },
 };
@@ -3175,7 +3360,11 @@ export const WatchEventsRequest: MessageFns<WatchEventsRequest> = {
  * Errors: NOT_FOUND (the addressed resource), ALREADY_EXISTS (uniqueness),
  * INVALID_ARGUMENT with a reason in the `x-wizer-reason` trailer
  * (INVALID_FILTER, INVALID_VALUE, INVALID_PATH, MUTABILITY, TOO_MANY, TOO_LARGE),
- * FAILED_PRECONDITION (expected_version mismatch), ABORTED / UNAVAILABLE (retry).
+ * FAILED_PRECONDITION (expected_version mismatch: reason VERSION_MISMATCH in the same
+ * trailer, and nothing was written), ABORTED / UNAVAILABLE (retry).
+ *
+ * Every write of an existing user or department takes an `expected_version`; the directory
+ * compares it inside the write's own transaction, so optimistic concurrency is atomic.
  */
 export type DirectoryServiceService = typeof DirectoryServiceService;
 export const DirectoryServiceService = {
@@ -3284,7 +3473,9 @@ export const DirectoryServiceService = {
   },
   /**
    * Renames a pushed department (merging an attribute-only department of the new name into
-   * it), or sets its external id and extra attributes.
+   * it), or sets its external id and extra attributes, and/or changes its pushed members:
+   * all of it in one transaction, checked against `expected_version` in that transaction,
+   * and counted as one new version.
    */
   updateDepartment: {
     path: "/wizer.directory.v1.DirectoryService/UpdateDepartment" as const,
@@ -3398,7 +3589,9 @@ export interface DirectoryServiceServer extends UntypedServiceImplementation {
   listDepartments: handleUnaryCall<ListDepartmentsRequest, ListDepartmentsResponse>;
   /**
    * Renames a pushed department (merging an attribute-only department of the new name into
-   * it), or sets its external id and extra attributes.
+   * it), or sets its external id and extra attributes, and/or changes its pushed members:
+   * all of it in one transaction, checked against `expected_version` in that transaction,
+   * and counted as one new version.
    */
   updateDepartment: handleUnaryCall<UpdateDepartmentRequest, Department>;
   /**
@@ -3573,7 +3766,9 @@ export interface DirectoryServiceClient extends Client {
   ): ClientUnaryCall;
   /**
    * Renames a pushed department (merging an attribute-only department of the new name into
-   * it), or sets its external id and extra attributes.
+   * it), or sets its external id and extra attributes, and/or changes its pushed members:
+   * all of it in one transaction, checked against `expected_version` in that transaction,
+   * and counted as one new version.
    */
   updateDepartment(
     request: UpdateDepartmentRequest,
