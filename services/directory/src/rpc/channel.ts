@@ -38,8 +38,10 @@ export function channelHandlers(
       let inFlight = 0;
       let draining = false;
       let callerDone = false;
+      let ended = false;
       const finishIfDrained = () => {
-        if (inFlight > 0) return;
+        if (inFlight > 0 || ended) return;
+        ended = draining || callerDone;
         // Draining: UNAVAILABLE, so the caller opens a new stream (to another replica if any).
         if (draining)
           stream.emit('error', { code: status.UNAVAILABLE, details: 'the directory is shutting down' });
@@ -74,8 +76,10 @@ export function channelHandlers(
             const { id, call } = request;
             if (!call)
               return fail(id, { code: status.INVALID_ARGUMENT, details: 'the request names no call' });
-            if (draining)
-              return fail(id, { code: status.UNAVAILABLE, details: 'the directory is shutting down' });
+            if (draining) {
+              fail(id, { code: status.UNAVAILABLE, details: 'the directory is shutting down' });
+              return finishIfDrained();
+            }
             const { service, handler } = route(call.$case);
             const method = `${service}/${call.$case.charAt(0).toUpperCase()}${call.$case.slice(1)}`;
             const denied = mayCall(principal.role, service, method.split('/')[1]!)
@@ -109,6 +113,8 @@ export function channelHandlers(
               finishIfDrained();
             });
           });
+          // Opened while the directory drains: end it at once, the caller goes elsewhere.
+          finishIfDrained();
           stream.on('end', () => {
             // The caller closed its side: answer what is in flight, then end with OK.
             callerDone = true;
