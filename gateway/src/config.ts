@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { clientTlsFromEnv, type ClientTlsFiles } from '../../services/directory/tls.js';
+import { HOST_PORT } from '../../services/shared/metrics-server.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { DEFAULT_RATE_LIMITS, type RateLimits } from './rate-limit.js';
 
@@ -7,6 +8,8 @@ import { DEFAULT_RATE_LIMITS, type RateLimits } from './rate-limit.js';
 export interface GatewayConfig {
   readonly host: string;
   readonly port: number;
+  /** host:port for GET /metrics, or undefined for none: never the SCIM port (the metrics name tenants). */
+  readonly metricsAddress?: string;
   /** PEM files: serve HTTPS with this certificate (Okta only talks HTTPS). */
   readonly tls?: { cert: string; key: string };
   /** host:port of the directory service */
@@ -48,6 +51,8 @@ function tenantRates(raw: string | undefined, problems: string[]): RateLimits['t
 }
 
 export const DEFAULT_PORT = 8080;
+/** Next to the directory's 127.0.0.1:9464, so both run on one machine with the defaults. */
+export const DEFAULT_METRICS_ADDRESS = '127.0.0.1:9465';
 
 /** Loads and checks the configuration; one error lists every bad variable. */
 export function loadConfig(env: Env = process.env): GatewayConfig {
@@ -71,6 +76,9 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   if (!directoryAddress.split(',').every((a) => /^\s*[^\s,]+:\d{1,5}\s*$/.test(a))) {
     problems.push('DIRECTORY_ADDRESS must be host:port, or a comma-separated list of IP:port replicas');
   }
+  const metrics = env.GATEWAY_METRICS_ADDRESS || DEFAULT_METRICS_ADDRESS;
+  if (metrics !== 'off' && !HOST_PORT.test(metrics))
+    problems.push('GATEWAY_METRICS_ADDRESS must be host:port or off');
   const trust = (env.TRUST_PROXY ?? 'false').toLowerCase();
   if (!['true', 'false', '1', '0'].includes(trust)) problems.push('TRUST_PROXY must be true or false');
   const cert = file('TLS_CERT_FILE');
@@ -86,6 +94,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   const config: GatewayConfig = {
     host: env.HOST || '127.0.0.1',
     port: int('PORT', DEFAULT_PORT, 0, 65535),
+    metricsAddress: metrics === 'off' ? undefined : metrics,
     tls: cert && key ? { cert, key } : undefined,
     directoryAddress,
     directoryTls,

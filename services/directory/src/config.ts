@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { HOST_PORT } from '../../shared/metrics-server.js';
 
 /** The directory's configuration, read from the environment once, in main.ts. */
 export interface DirectoryConfig {
@@ -18,7 +19,6 @@ export const DEFAULT_DIRECTORY_ADDRESS = '127.0.0.1:50051';
 export const DEFAULT_METRICS_ADDRESS = '127.0.0.1:9464';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-const HOST_PORT = /^([^\s:]+|\[[0-9a-fA-F:]+\]):\d{1,5}$/;
 
 /** Loads and checks the configuration; one error lists every bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): DirectoryConfig {

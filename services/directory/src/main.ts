@@ -1,27 +1,11 @@
-import http from 'node:http';
 import { pino } from 'pino';
+import { serveMetrics } from '../../shared/metrics-server.js';
 import { serverCredentials } from '../tls.js';
 import { loadConfig, type DirectoryConfig } from './config.js';
 import { ChangeFeed } from './domain/context.js';
 import { registry } from './metrics.js';
 import { buildServer } from './server.js';
 import { openDatabase } from './store/db.js';
-
-/** GET /metrics for Prometheus, on its own address (never the gRPC port). */
-function serveMetrics(address: string): http.Server {
-  const [, host = '127.0.0.1', port = '9464'] = /^\[?(.*?)\]?:(\d+)$/.exec(address) ?? [];
-  const server = http.createServer((req, res) => {
-    if (req.url !== '/metrics') {
-      res.writeHead(404).end();
-      return;
-    }
-    registry.metrics().then(
-      (text) => res.writeHead(200, { 'Content-Type': registry.contentType }).end(text),
-      () => res.writeHead(500).end(),
-    );
-  });
-  return server.listen(Number(port), host);
-}
 
 /** Starts the directory service: the only place that reads process.env. */
 async function main(): Promise<void> {
@@ -41,7 +25,7 @@ async function main(): Promise<void> {
       err ? reject(err) : resolve(p),
     ),
   );
-  const metrics = config.metricsAddress ? serveMetrics(config.metricsAddress) : undefined;
+  const metrics = config.metricsAddress ? await serveMetrics(config.metricsAddress, registry) : undefined;
   logger.info(
     {
       address: config.address,
