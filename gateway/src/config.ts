@@ -3,6 +3,7 @@ import { clientTlsFromEnv, type ClientTlsFiles } from '../../services/directory/
 import { HOST_PORT } from '../../services/shared/metrics-server.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { DEFAULT_RATE_LIMITS, type RateLimits } from './rate-limit.js';
+import { DEFAULT_REJECTION_LOG, type RejectionLogLimits } from './rejection-sampler.js';
 
 /** The gateway's configuration, read from the environment once, in main.ts. */
 export interface GatewayConfig {
@@ -19,6 +20,8 @@ export interface GatewayConfig {
   readonly directoryDeadlineMs: number;
   readonly limits: Limits;
   readonly rateLimits: RateLimits;
+  /** How many rejected requests per tenant are written to the provisioning log one by one. */
+  readonly rejectionLog: RejectionLogLimits;
   readonly bodyLimit: number;
   /** How long a client may take to send its headers, and its whole request (slow clients are cut off). */
   readonly headersTimeoutMs: number;
@@ -114,6 +117,11 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
         burst: int('RATE_LIMIT_BURST', DEFAULT_RATE_LIMITS.default.burst, 1, 1_000_000),
       },
       tenants: tenantRates(env.RATE_LIMIT_TENANTS, problems),
+    },
+    rejectionLog: {
+      rps: int('REJECTION_LOG_RPS', DEFAULT_REJECTION_LOG.rps, 1, 10_000),
+      burst: int('REJECTION_LOG_BURST', DEFAULT_REJECTION_LOG.burst, 1, 100_000),
+      windowMs: int('REJECTION_LOG_WINDOW_MS', DEFAULT_REJECTION_LOG.windowMs, 1000, 3_600_000),
     },
     bodyLimit: int('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
     headersTimeoutMs: int('HEADERS_TIMEOUT_MS', 10_000, 1000, 600_000),

@@ -4,6 +4,7 @@ import { clientCredentials } from '../../services/directory/tls.js';
 import { serveMetrics } from '../../services/shared/metrics-server.js';
 import { buildApp } from './app.js';
 import { loadConfig, type GatewayConfig } from './config.js';
+import { rejectionLog } from './errors/rejection-log.js';
 import { registry } from './metrics.js';
 import { createServer } from './server.js';
 
@@ -22,8 +23,13 @@ function main(): void {
     deadlineMs: config.directoryDeadlineMs,
     credentials: clientCredentials(config.directoryTls),
   });
+  const rejections = rejectionLog(directory, { limits: config.rejectionLog, logger });
+  // Summaries of closed windows go out within a second even when the tenant has gone quiet.
+  const flushing = setInterval(() => void rejections.flush(), 1000);
+  flushing.unref();
   const app = buildApp({
     directory,
+    rejections,
     limits: config.limits,
     rateLimits: config.rateLimits,
     authCacheMs: config.authCacheMs,
@@ -49,7 +55,11 @@ function main(): void {
   });
   const stop = (signal: string) => {
     logger.info({ signal }, 'gateway shutting down');
-    void drain(10_000).then((drained) => {
+    clearInterval(flushing);
+    void drain(10_000).then(async (drained) => {
+      // What was only counted so far is written before the channel closes.
+      // Bounded: with the directory gone, each write would wait for its deadline.
+      await Promise.race([rejections.flush(true), new Promise((r) => setTimeout(r, 2000).unref())]);
       directory.close();
       void metrics?.then((m) => m.close());
       if (!drained) logger.warn('gateway: in-flight requests did not finish in 10 s');

@@ -63,6 +63,7 @@ test('rejections are recorded and found by name and with problems only', async (
     resourceType: 'user',
     resourceId: '',
     resourceName: 'Dup@Example.com',
+    repeats: 0,
   });
   t.is(rejected.outcome, EventOutcome.EVENT_OUTCOME_ERROR);
   const problems = await directory.listEvents(eventsQuery(tenantId, { problemsOnly: true }));

@@ -94,6 +94,7 @@ test('log: newest first, by user, kind and errors only, with the rejected reques
     resourceType: 'user',
     resourceId: '',
     resourceName: 'Missing.Person@example.com',
+    repeats: 0,
   });
   const all = await admin(t, 'log', '--tenant', tenantId);
   t.is(all.code, 0);

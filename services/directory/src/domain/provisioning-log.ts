@@ -32,6 +32,8 @@ export interface Rejection {
   resourceType: string;
   resourceId: string;
   resourceName: string;
+  /** Non-zero: a summary standing for this many further rejections that were only counted. */
+  repeats?: number;
 }
 
 /** Records a client request that was refused, so the log explains failures too. */
@@ -55,6 +57,7 @@ export async function recordRejection(
         operation: rejection.operation.slice(0, 200),
         status: rejection.httpStatus,
         ...(rejection.scimType && { scimType: rejection.scimType }),
+        ...(rejection.repeats && { repeats: rejection.repeats }),
       },
     }),
   );
