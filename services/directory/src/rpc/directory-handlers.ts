@@ -208,7 +208,9 @@ export function directoryHandlers(deps: Deps, logger: Logger): DirectoryServiceS
           }
           call.end();
         } catch (error) {
-          if (!abort.signal.aborted) call.destroy(Object.assign(new Error(), toStatus(error, logger)));
+          // grpc-js sends a server stream's status from its 'error' event; destroy() would
+          // drop it and leave the client waiting.
+          if (!abort.signal.aborted) call.emit('error', Object.assign(new Error(), toStatus(error, logger)));
           else call.end();
         }
       })();
