@@ -19,6 +19,7 @@ const USAGE = `Usage: npm run admin -- <command> [options] [--json]
   tokens revoke --tenant ID TOKEN_ID    (rotation: issue, switch Okta over, revoke the old one)
   log --tenant ID [--user ID|USERNAME] [--kind KIND[,KIND]] [--errors] [--since 1h|ISO] [--until ISO] [--limit N]
   backup FILE                           consistent copy of the SQLite database, while it runs
+  events prune --older-than 30d         remove every tenant's events older than that (30d, 12h, 90m)
 
 Environment: DIRECTORY_ADDRESS (default ${DEFAULT_DIRECTORY_ADDRESS}), DATABASE_URL (default ${DEFAULT_DATABASE_URL}).`;
 
@@ -39,6 +40,7 @@ async function main(argv: string[]): Promise<number> {
       since: { type: 'string' },
       until: { type: 'string' },
       limit: { type: 'string' },
+      'older-than': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -80,6 +82,9 @@ async function main(argv: string[]): Promise<number> {
         break;
       case 'log':
         await commands.log(clients, io, flags);
+        break;
+      case 'events prune':
+        await commands.eventsPrune(clients, io, flags);
         break;
       default:
         throw new UsageError(`unknown command: ${positionals.join(' ')}`);

@@ -118,8 +118,9 @@ test('a bad configuration fails at start with one message naming every bad varia
     DATABASE_URL: 'mysql://x',
     DIRECTORY_ADDRESS: 'x',
     LOG_LEVEL: 'loud',
+    EVENT_RETENTION_DAYS: '-1',
   });
   t.is(directory.code, 2);
-  for (const name of ['DATABASE_URL', 'DIRECTORY_ADDRESS', 'LOG_LEVEL'])
+  for (const name of ['DATABASE_URL', 'DIRECTORY_ADDRESS', 'LOG_LEVEL', 'EVENT_RETENTION_DAYS'])
     t.regex(directory.output, new RegExp(name));
 });

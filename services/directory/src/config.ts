@@ -11,12 +11,16 @@ export interface DirectoryConfig {
   readonly metricsAddress?: string;
   /** PEM files: serve gRPC over TLS; with clientCa, require client certificates (mTLS). */
   readonly tls?: { cert: string; key: string; clientCa?: string };
+  /** Events older than this many days are removed, hourly; 0 keeps them forever. */
+  readonly eventRetentionDays: number;
   readonly logLevel: string;
 }
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/wizer-directory.db';
 export const DEFAULT_DIRECTORY_ADDRESS = '127.0.0.1:50051';
 export const DEFAULT_METRICS_ADDRESS = '127.0.0.1:9464';
+/** A quarter: long enough to answer "why is this user missing?" about any recent sync. */
+export const DEFAULT_EVENT_RETENTION_DAYS = 90;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -32,6 +36,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const metrics = env.METRICS_ADDRESS ?? DEFAULT_METRICS_ADDRESS;
   if (metrics && metrics !== 'off' && !HOST_PORT.test(metrics))
     problems.push('METRICS_ADDRESS must be host:port or off');
+  const retention = env.EVENT_RETENTION_DAYS || String(DEFAULT_EVENT_RETENTION_DAYS);
+  const eventRetentionDays = Number(retention);
+  if (!/^\d+$/.test(retention) || eventRetentionDays > 36_500)
+    problems.push('EVENT_RETENTION_DAYS must be a whole number of days from 0 (keep forever) to 36500');
   const logLevel = env.LOG_LEVEL || 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   const file = (name: string) => {
@@ -52,6 +60,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     address,
     metricsAddress: metrics && metrics !== 'off' ? metrics : undefined,
     tls: cert && key ? { cert, key, clientCa } : undefined,
+    eventRetentionDays,
     logLevel,
   });
 }

@@ -3,9 +3,12 @@ import { serveMetrics } from '../../shared/metrics-server.js';
 import { serverCredentials } from '../tls.js';
 import { loadConfig, type DirectoryConfig } from './config.js';
 import { ChangeFeed } from './domain/context.js';
+import { scheduleEventRetention } from './domain/event-retention.js';
 import { registry } from './metrics.js';
 import { buildServer } from './server.js';
 import { openDatabase } from './store/db.js';
+
+const HOUR_MS = 3_600_000;
 
 /** Starts the directory service: the only place that reads process.env. */
 async function main(): Promise<void> {
@@ -26,12 +29,16 @@ async function main(): Promise<void> {
     ),
   );
   const metrics = config.metricsAddress ? await serveMetrics(config.metricsAddress, registry) : undefined;
+  const retention = config.eventRetentionDays
+    ? scheduleEventRetention({ db, feed }, { days: config.eventRetentionDays, everyMs: HOUR_MS, logger })
+    : undefined;
   logger.info(
     {
       address: config.address,
       port,
       tls: config.tls ? (config.tls.clientCa ? 'mtls' : 'tls') : 'off',
       metrics: config.metricsAddress ?? 'off',
+      eventRetentionDays: config.eventRetentionDays || 'forever',
       database: config.databaseUrl.split(':')[0],
     },
     'directory listening',
@@ -49,10 +56,12 @@ async function main(): Promise<void> {
     force.unref();
     server.tryShutdown(() => {
       metrics?.close();
-      void db.close().then(() => {
-        logger.info('directory stopped');
-        process.exit(0);
-      });
+      void (retention?.stop() ?? Promise.resolve())
+        .then(() => db.close())
+        .then(() => {
+          logger.info('directory stopped');
+          process.exit(0);
+        });
     });
   };
   process.on('SIGTERM', () => stop('SIGTERM'));

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import * as initial from './20261129000000_initial.js';
+import * as eventRetention from './20261210000000_event_retention.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -7,7 +8,10 @@ interface Migration {
 }
 
 /** Every migration, oldest first. Listed here rather than read from disk so they work under any loader. */
-const migrations: ReadonlyArray<readonly [string, Migration]> = [['20261129000000_initial', initial]];
+const migrations: ReadonlyArray<readonly [string, Migration]> = [
+  ['20261129000000_initial', initial],
+  ['20261210000000_event_retention', eventRetention],
+];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {
   getMigrations: async () => [...migrations],

@@ -1,11 +1,15 @@
 import type { AdminServiceServer } from '#proto/admin.js';
 import type { Deps } from '../domain/context.js';
+import { InvalidArgumentError } from '../domain/errors.js';
+import { pruneEvents } from '../domain/event-retention.js';
 import * as tokens from '../domain/tokens.js';
 import type { Logger } from './errors.js';
 import { unary } from './handle.js';
 import { tenantToProto, tokenToProto } from './mappers.js';
 
-/** AdminService: tenants and tokens, for Wizer's tooling and the gateway. */
+const MAX_AGE_SECONDS = 100 * 365 * 86_400;
+
+/** AdminService: tenants and tokens, for Wizer's tooling and the gateway; event retention on demand. */
 export function adminHandlers(deps: Deps, logger: Logger): AdminServiceServer {
   return {
     createTenant: unary(logger, async (req) => tenantToProto(await tokens.createTenant(deps, req.name))),
@@ -26,5 +30,11 @@ export function adminHandlers(deps: Deps, logger: Logger): AdminServiceServer {
       tokenToProto(await tokens.revokeToken(deps, req.tenantId, req.tokenId)),
     ),
     authenticateToken: unary(logger, async (req) => tokens.authenticateToken(deps, req.token)),
+    pruneEvents: unary(logger, async (req) => {
+      if (!req.olderThanSeconds || req.olderThanSeconds > MAX_AGE_SECONDS)
+        throw new InvalidArgumentError('INVALID_VALUE', 'older_than_seconds is from 1 to 100 years');
+      const cutoff = new Date(Date.now() - req.olderThanSeconds * 1000);
+      return { removed: await pruneEvents(deps, cutoff), cutoff };
+    }),
   };
 }
