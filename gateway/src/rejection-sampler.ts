@@ -57,7 +57,7 @@ interface Overflow {
   count: number;
   last: Rejection;
   byStatus: Map<number, number>;
-  /** A few of the names those rejections were about, so a search for them finds the summary. */
+  /** A few of the users or groups those rejections were about, named in the summary's reason. */
   names: Set<string>;
   moreNames: boolean;
 }
@@ -76,7 +76,7 @@ const NAMES_IN_SUMMARY = 20;
  *   rejection is only counted, and one summary per tenant is written when its window closes.
  *
  * Pure bookkeeping with an injected clock: the caller writes what `admit` and `due` say.
- * Memory is bounded by what the budgets let through in one window.
+ * Memory: two buckets per tenant seen, and the keys the budgets let through in one window.
  */
 export class RejectionSampler {
   private readonly buckets = new Map<string, Record<Lane, Bucket>>();
