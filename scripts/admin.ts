@@ -25,6 +25,7 @@ const USAGE = `Usage: npm run admin -- <command> [options] [--json]
   credentials list
   credentials revoke --credential ID
   backup FILE                           consistent copy of the SQLite database, while it runs
+  events prune --older-than 30d         remove every tenant's events older than that (30d, 12h, 90m)
 
 Environment: DIRECTORY_ADDRESS (default ${DEFAULT_DIRECTORY_ADDRESS}); DIRECTORY_CREDENTIAL, an admin
 service credential (default: the one a local directory writes to DIRECTORY_CREDENTIALS_FILE, beside
@@ -49,6 +50,7 @@ async function main(argv: string[]): Promise<number> {
       since: { type: 'string' },
       until: { type: 'string' },
       limit: { type: 'string' },
+      'older-than': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -100,6 +102,9 @@ async function main(argv: string[]): Promise<number> {
         break;
       case 'log':
         await commands.log(clients, io, flags);
+        break;
+      case 'events prune':
+        await commands.eventsPrune(clients, io, flags);
         break;
       default:
         throw new UsageError(`unknown command: ${positionals.join(' ')}`);

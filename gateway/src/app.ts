@@ -4,6 +4,7 @@ import Koa from 'koa';
 import type { DirectoryClients } from '../../services/directory/client.js';
 import { authenticate, type Caller } from './auth.js';
 import { scimErrors } from './errors/middleware.js';
+import { rejectionLog, type RejectionLog } from './errors/rejection-log.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { DEFAULT_RATE_LIMITS, rateLimit, type RateLimits } from './rate-limit.js';
 import type { RouteDeps } from './routes/context.js';
@@ -34,6 +35,8 @@ export interface AppOptions {
   authCacheMs?: number;
   /** Trust X-Forwarded-* (only behind a proxy that sets them). */
   trustProxy?: boolean;
+  /** Where rejected requests are logged; by default sampled with the default limits. */
+  rejections?: RejectionLog;
   logger: Logger;
 }
 
@@ -69,7 +72,7 @@ export function buildApp(options: AppOptions): Koa {
       });
     }
   });
-  app.use(scimErrors(options.directory));
+  app.use(scimErrors(options.rejections ?? rejectionLog(options.directory, { logger: options.logger })));
 
   const operations = new Router();
   operationRoutes(operations, options.directory);

@@ -1,13 +1,17 @@
 import fs from 'node:fs';
 import { credentialsFileFor } from '../../services/directory/credentials-file.js';
 import { clientTlsFromEnv, type ClientTlsFiles } from '../../services/directory/tls.js';
+import { HOST_PORT } from '../../services/shared/metrics-server.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { DEFAULT_RATE_LIMITS, type RateLimits } from './rate-limit.js';
+import { DEFAULT_REJECTION_LOG, type RejectionLogLimits } from './rejection-sampler.js';
 
 /** The gateway's configuration, read from the environment once, in main.ts. */
 export interface GatewayConfig {
   readonly host: string;
   readonly port: number;
+  /** host:port for GET /metrics, or undefined for none: never the SCIM port (the metrics name tenants). */
+  readonly metricsAddress?: string;
   /** PEM files: serve HTTPS with this certificate (Okta only talks HTTPS). */
   readonly tls?: { cert: string; key: string };
   /** host:port of the directory service */
@@ -23,6 +27,8 @@ export interface GatewayConfig {
   readonly directoryStreams: number;
   readonly limits: Limits;
   readonly rateLimits: RateLimits;
+  /** How many rejected requests per tenant are written to the provisioning log one by one. */
+  readonly rejectionLog: RejectionLogLimits;
   readonly bodyLimit: number;
   /** How long a client may take to send its headers, and its whole request (slow clients are cut off). */
   readonly headersTimeoutMs: number;
@@ -55,6 +61,8 @@ function tenantRates(raw: string | undefined, problems: string[]): RateLimits['t
 }
 
 export const DEFAULT_PORT = 8080;
+/** Next to the directory's 127.0.0.1:9464, so both run on one machine with the defaults. */
+export const DEFAULT_METRICS_ADDRESS = '127.0.0.1:9465';
 
 /** Loads and checks the configuration; one error lists every bad variable. */
 export function loadConfig(env: Env = process.env): GatewayConfig {
@@ -81,6 +89,9 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   const directoryCredential = env.DIRECTORY_CREDENTIAL || undefined;
   if (directoryCredential && !/^wzr_svc_[A-Za-z0-9_-]{43}$/.test(directoryCredential))
     problems.push('DIRECTORY_CREDENTIAL must be a service credential (wzr_svc_…)');
+  const metrics = env.GATEWAY_METRICS_ADDRESS || DEFAULT_METRICS_ADDRESS;
+  if (metrics !== 'off' && !HOST_PORT.test(metrics))
+    problems.push('GATEWAY_METRICS_ADDRESS must be host:port or off');
   const trust = (env.TRUST_PROXY ?? 'false').toLowerCase();
   if (!['true', 'false', '1', '0'].includes(trust)) problems.push('TRUST_PROXY must be true or false');
   const cert = file('TLS_CERT_FILE');
@@ -96,6 +107,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   const config: GatewayConfig = {
     host: env.HOST || '127.0.0.1',
     port: int('PORT', DEFAULT_PORT, 0, 65535),
+    metricsAddress: metrics === 'off' ? undefined : metrics,
     tls: cert && key ? { cert, key } : undefined,
     directoryAddress,
     directoryTls,
@@ -118,6 +130,11 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
         burst: int('RATE_LIMIT_BURST', DEFAULT_RATE_LIMITS.default.burst, 1, 1_000_000),
       },
       tenants: tenantRates(env.RATE_LIMIT_TENANTS, problems),
+    },
+    rejectionLog: {
+      rps: int('REJECTION_LOG_RPS', DEFAULT_REJECTION_LOG.rps, 1, 10_000),
+      burst: int('REJECTION_LOG_BURST', DEFAULT_REJECTION_LOG.burst, 1, 100_000),
+      windowMs: int('REJECTION_LOG_WINDOW_MS', DEFAULT_REJECTION_LOG.windowMs, 1000, 3_600_000),
     },
     bodyLimit: int('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
     headersTimeoutMs: int('HEADERS_TIMEOUT_MS', 10_000, 1000, 600_000),

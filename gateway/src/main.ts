@@ -2,8 +2,11 @@ import { pino } from 'pino';
 import { connectDirectory } from '../../services/directory/client.js';
 import { credentialProvider } from '../../services/directory/credentials-file.js';
 import { clientCredentials } from '../../services/directory/tls.js';
+import { serveMetrics } from '../../services/shared/metrics-server.js';
 import { buildApp } from './app.js';
 import { loadConfig, type GatewayConfig } from './config.js';
+import { rejectionLog } from './errors/rejection-log.js';
+import { registry } from './metrics.js';
 import { createServer } from './server.js';
 
 /** Starts the SCIM gateway: the only place that reads process.env. */
@@ -23,8 +26,13 @@ function main(): void {
     credential: credentialProvider(config.directoryCredential, config.credentialsFile, 'gateway'),
     multiplex: config.directoryStreams > 0 ? { streams: config.directoryStreams } : undefined,
   });
+  const rejections = rejectionLog(directory, { limits: config.rejectionLog, logger });
+  // Summaries of closed windows go out within a second even when the tenant has gone quiet.
+  const flushing = setInterval(() => void rejections.flush(), 1000);
+  flushing.unref();
   const app = buildApp({
     directory,
+    rejections,
     limits: config.limits,
     rateLimits: config.rateLimits,
     authCacheMs: config.authCacheMs,
@@ -33,14 +41,30 @@ function main(): void {
     logger,
   });
   const { server, drain } = createServer(app, config);
+  const metrics = config.metricsAddress ? serveMetrics(config.metricsAddress, registry) : undefined;
+  metrics?.catch((error: unknown) => {
+    logger.error({ err: error, metrics: config.metricsAddress }, 'gateway cannot serve its metrics');
+    process.exit(1);
+  });
   server.listen(config.port, config.host, () => {
     const scheme = config.tls ? 'https' : 'http';
-    logger.info({ url: `${scheme}://${config.host}:${config.port}/api/v1/scim/v2` }, 'gateway listening');
+    logger.info(
+      {
+        url: `${scheme}://${config.host}:${config.port}/api/v1/scim/v2`,
+        metrics: config.metricsAddress ?? 'off',
+      },
+      'gateway listening',
+    );
   });
   const stop = (signal: string) => {
     logger.info({ signal }, 'gateway shutting down');
-    void drain(10_000).then((drained) => {
+    clearInterval(flushing);
+    void drain(10_000).then(async (drained) => {
+      // What was only counted so far is written before the channel closes.
+      // Bounded: with the directory gone, each write would wait for its deadline.
+      await Promise.race([rejections.flush(true), new Promise((r) => setTimeout(r, 2000).unref())]);
       directory.close();
+      void metrics?.then((m) => m.close());
       if (!drained) logger.warn('gateway: in-flight requests did not finish in 10 s');
       logger.info('gateway stopped');
       process.exit(drained ? 0 : 1);

@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
-/** The gateway's Prometheus metrics, served at GET /metrics. */
+/** The gateway's Prometheus metrics, served by main.ts on GATEWAY_METRICS_ADDRESS (not the SCIM port). */
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry, prefix: 'wizer_gateway_' });
 

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { ServiceRole, type ServiceCredential } from '#proto/admin.js';
 import { EventOutcome, type Event } from '#proto/event.js';
 import type { DirectoryClients } from '../../services/directory/client.js';
-import { iso, parseWhen, table, UsageError } from './table.js';
+import { iso, parseAge, parseWhen, table, UsageError } from './table.js';
 
 export interface Io {
   out(text: string): void;
@@ -216,6 +216,19 @@ function summary(e: Event): string {
   if (e.kind.startsWith('user.') && after.userName)
     return `active=${after.active}${after.department ? ` department=${after.department}` : ''}`;
   return '';
+}
+
+/** The event retention policy on demand: removes every tenant's events older than --older-than. */
+export async function eventsPrune(c: DirectoryClients, io: Io, flags: Flags) {
+  const olderThanSeconds = parseAge(need(flags, 'older-than'), '--older-than');
+  // A first prune of a large log takes a while: it removes in small batches.
+  const { removed, cutoff } = await c.admin.pruneEvents({ olderThanSeconds }, { deadlineMs: 600_000 });
+  print(
+    io,
+    flags,
+    { removed, cutoff },
+    () => `Removed ${removed} event(s) that occurred before ${iso(cutoff)}.`,
+  );
 }
 
 /**

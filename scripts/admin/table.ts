@@ -21,6 +21,14 @@ export function parseWhen(value: string, flag: string, direction: 1 | -1 = -1): 
   return date;
 }
 
+/** `30d`, `12h`, `90m`: an age, in seconds. */
+export function parseAge(value: string, flag: string): number {
+  const age = /^(\d+)([mhd])$/.exec(value);
+  const seconds = age ? Number(age[1]) * { m: 60, h: 3600, d: 86_400 }[age[2] as 'm' | 'h' | 'd'] : 0;
+  if (!seconds) throw new UsageError(`${flag} takes an age of at least one unit: 90m, 12h, 30d`);
+  return seconds;
+}
+
 /** A mistake in how the command was called: printed with the usage, exit code 2. */
 export class UsageError extends Error {}
 

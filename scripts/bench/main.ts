@@ -72,6 +72,7 @@ async function startSystem(kind: 'full' | 'minimal'): Promise<{ procs: Proc[]; b
     DIRECTORY_ADDRESS: `127.0.0.1:${grpcPort}`,
     PORT: String(httpPort),
     METRICS_ADDRESS: 'off',
+    GATEWAY_METRICS_ADDRESS: 'off',
     LOG_LEVEL: 'info',
     BENCH_TENANT: lookup.tenantId,
     // The benchmark measures capacity, not the per-tenant rate limit (README: Limits).

@@ -1,7 +1,14 @@
+import { status } from '@grpc/grpc-js';
 import anyTest, { type TestFn } from 'ava';
 import type { Event } from '#proto/event.js';
 import { EventOutcome } from '#proto/event.js';
-import { newTenant, startDirectory, userInput, type DirectoryFixture } from '../helpers/directory.js';
+import {
+  grpcError,
+  newTenant,
+  startDirectory,
+  userInput,
+  type DirectoryFixture,
+} from '../helpers/directory.js';
 import { eventsQuery } from '../helpers/watch.js';
 
 const test = anyTest as TestFn<DirectoryFixture>;
@@ -63,6 +70,7 @@ test('rejections are recorded and found by name and with problems only', async (
     resourceType: 'user',
     resourceId: '',
     resourceName: 'Dup@Example.com',
+    repeats: 0,
   });
   t.is(rejected.outcome, EventOutcome.EVENT_OUTCOME_ERROR);
   const problems = await directory.listEvents(eventsQuery(tenantId, { problemsOnly: true }));
@@ -175,4 +183,15 @@ test('event bodies never carry tokens or passwords', async (t) => {
   t.false(text.includes(token));
   t.false(text.includes(token.slice(15)));
   t.false(text.includes('hunter2'));
+});
+
+test('a watch that cannot start ends with its status (INVALID_ARGUMENT), not a stream left open', async (t) => {
+  const stream = t.context.clients.watchEvents({ tenantId: '', afterSequence: 0 });
+  const refused = await grpcError(
+    (async () => {
+      for await (const event of stream) return event;
+    })(),
+  );
+  t.is(refused.code, status.INVALID_ARGUMENT);
+  t.regex(refused.details, /tenant_id is required/);
 });

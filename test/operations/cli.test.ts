@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
@@ -7,6 +8,8 @@ import path from 'node:path';
 import anyTest, { type TestFn } from 'ava';
 import { startDirectory, userInput, type DirectoryFixture } from '../helpers/directory.js';
 import { ROOT } from '../helpers/processes.js';
+import { fullLog } from '../helpers/watch.js';
+import { appendEvent } from '../../services/directory/src/store/events.js';
 
 const test = anyTest as TestFn<DirectoryFixture>;
 const exec = promisify(execFile);
@@ -135,6 +138,7 @@ test('log: newest first, by user, kind and errors only, with the rejected reques
     resourceType: 'user',
     resourceId: '',
     resourceName: 'Missing.Person@example.com',
+    repeats: 0,
   });
   const all = await admin(t, 'log', '--tenant', tenantId);
   t.is(all.code, 0);
@@ -214,4 +218,43 @@ test('backup under concurrent writes holds every write acknowledged before it be
   copy.close();
   t.true(before.every((id) => ids.has(id)));
   t.is((await admin(t, 'backup', file)).code, 2, 'never overwrites');
+});
+
+test('events prune --older-than 30d: removes what is older, prints how many', async (t) => {
+  // A database of its own: a prune is across all tenants.
+  const own = await startDirectory();
+  t.teardown(() => own.close());
+  const tenantId = randomUUID();
+  await own.db
+    .knex('tenants')
+    .insert({ id: tenantId, name: 'Old Co', created_at: '2020-01-01T00:00:00.000Z' });
+  for (let i = 0; i < 3; i++)
+    await appendEvent(own.db.knex, {
+      tenantId,
+      occurredAt: `2020-01-0${i + 1}T00:00:00.000Z`,
+      actor: 'admin',
+      kind: 'user.created',
+      resourceType: 'user',
+      resourceId: '',
+      resourceName: `old${i}@example.com`,
+      outcome: 'ok',
+      reason: '',
+    });
+  await own.clients.directory.createUser({ tenantId, requestId: '', user: userInput('new@example.com') });
+  const run = (...args: string[]) => admin({ context: own }, 'events', 'prune', ...args);
+
+  const pruned = await run('--older-than', '30d');
+  t.is(pruned.code, 0, pruned.stderr);
+  t.regex(pruned.stdout, /^Removed 3 event\(s\) that occurred before \d{4}-\d\d-\d\dT/);
+  t.deepEqual(
+    (await fullLog(own.clients, tenantId)).map((e) => e.resourceName),
+    ['new@example.com'],
+  );
+  t.like(JSON.parse((await run('--older-than', '30d', '--json')).stdout), { removed: 0 });
+  for (const bad of [[], ['--older-than', '0d'], ['--older-than', 'soon']]) {
+    const refused = await run(...bad);
+    t.is(refused.code, 2, bad.join(' '));
+    t.regex(refused.stderr, /--older-than/);
+  }
+  t.is((await fullLog(own.clients, tenantId)).length, 1);
 });

@@ -7,12 +7,18 @@ import { freePort, runTs, spawnTs } from '../helpers/processes.js';
 
 test('npm start: both processes, a development token on a fresh database, metrics, clean logs, clean stop', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wizer-start-'));
-  const [port, grpc, metrics] = [await freePort(), await freePort(), await freePort()];
+  const [port, grpc, metrics, gatewayMetricsPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
   const env = {
     DATABASE_URL: `sqlite:${path.join(dir, 'w.db')}`,
     PORT: String(port),
     DIRECTORY_ADDRESS: `127.0.0.1:${grpc}`,
     METRICS_ADDRESS: `127.0.0.1:${metrics}`,
+    GATEWAY_METRICS_ADDRESS: `127.0.0.1:${gatewayMetricsPort}`,
   };
   const start = spawnTs('scripts/start.ts', [], env);
   try {
@@ -33,7 +39,12 @@ test('npm start: both processes, a development token on a fresh database, metric
     });
     t.is(duplicate.status, 409);
 
-    const gatewayMetrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    // The metrics name every tenant: their own listener, never the SCIM port.
+    const gatewayMetrics = await (await fetch(`http://127.0.0.1:${gatewayMetricsPort}/metrics`)).text();
+    const onScimPort = await fetch(`http://127.0.0.1:${port}/metrics`);
+    t.is(onScimPort.status, 404);
+    t.regex(onScimPort.headers.get('content-type') ?? '', /^application\/scim\+json/);
+    t.false((await onScimPort.text()).includes('wizer_gateway_'));
     t.regex(
       gatewayMetrics,
       /wizer_gateway_http_requests_total\{method="POST",route="\/api\/v1\/scim\/v2\/Users",status="201"\} 1/,
@@ -98,16 +109,18 @@ test('a bad configuration fails at start with one message naming every bad varia
     PORT: 'eighty',
     DIRECTORY_ADDRESS: 'nowhere',
     TLS_CERT_FILE: '/nope.pem',
+    GATEWAY_METRICS_ADDRESS: 'everywhere',
   });
   t.is(gateway.code, 2);
-  for (const name of ['PORT', 'DIRECTORY_ADDRESS', 'TLS_CERT_FILE'])
+  for (const name of ['PORT', 'DIRECTORY_ADDRESS', 'TLS_CERT_FILE', 'GATEWAY_METRICS_ADDRESS'])
     t.regex(gateway.output, new RegExp(name));
   const directory = await runTs('services/directory/src/main.ts', [], {
     DATABASE_URL: 'mysql://x',
     DIRECTORY_ADDRESS: 'x',
     LOG_LEVEL: 'loud',
+    EVENT_RETENTION_DAYS: '-1',
   });
   t.is(directory.code, 2);
-  for (const name of ['DATABASE_URL', 'DIRECTORY_ADDRESS', 'LOG_LEVEL'])
+  for (const name of ['DATABASE_URL', 'DIRECTORY_ADDRESS', 'LOG_LEVEL', 'EVENT_RETENTION_DAYS'])
     t.regex(directory.output, new RegExp(name));
 });

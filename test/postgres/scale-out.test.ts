@@ -49,12 +49,14 @@ test('scale-out: no duplicate, no lost or phantom membership, and a watcher on o
     const gateways = [
       spawnTs('gateway/src/main.ts', [], {
         PORT: String(g1),
+        GATEWAY_METRICS_ADDRESS: 'off',
         DIRECTORY_ADDRESS: `127.0.0.1:${d1},127.0.0.1:${d2}`,
         DIRECTORY_CREDENTIALS_FILE: credentialsFile,
         LOG_LEVEL: 'warn',
       }),
       spawnTs('gateway/src/main.ts', [], {
         PORT: String(g2),
+        GATEWAY_METRICS_ADDRESS: 'off',
         DIRECTORY_ADDRESS: `127.0.0.1:${d2}`,
         DIRECTORY_CREDENTIALS_FILE: credentialsFile,
         LOG_LEVEL: 'warn',

@@ -49,6 +49,7 @@ test.before(async (t) => {
   const gatewayEnv = {
     ...directoryEnv,
     PORT: String(http),
+    GATEWAY_METRICS_ADDRESS: 'off',
     DIRECTORY_DEADLINE_MS: '1500',
     RATE_LIMIT_RPS: '100000',
     RATE_LIMIT_BURST: '100000',

@@ -1,7 +1,7 @@
 import type { Context, Middleware } from 'koa';
-import type { DirectoryClients } from '../../../services/directory/client.js';
 import type { Caller } from '../auth.js';
 import { grpcToScim } from './grpc-to-scim.js';
+import type { RejectionLog } from './rejection-log.js';
 import { ScimError } from './scim-error.js';
 
 export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
@@ -37,10 +37,10 @@ function subjectOf(ctx: Context): { resourceType: string; resourceId: string; re
 
 /**
  * The first middleware: turns every failure into a SCIM Error response (RFC 7644
- * §3.12), and records rejected requests of an authenticated tenant in its
- * provisioning log, so support can answer "why is this user missing?".
+ * §3.12), and tells the (sampled) provisioning log of rejected requests of an
+ * authenticated tenant, so support can answer "why is this user missing?".
  */
-export function scimErrors(directory: DirectoryClients): Middleware {
+export function scimErrors(rejections: RejectionLog): Middleware {
   return async (ctx, next) => {
     try {
       await next();
@@ -56,19 +56,16 @@ export function scimErrors(directory: DirectoryClients): Middleware {
       if (scim.status >= 500) ctx.app.emit('error', error, ctx);
       const caller = ctx.state.caller as Caller | undefined;
       if (caller && scim.status >= 400 && scim.status < 500) {
-        await directory.directory
-          .recordRejection(
-            {
-              tenantId: caller.tenantId,
-              operation: `${ctx.method} ${ctx.path}`,
-              reason: scim.detail,
-              httpStatus: scim.status,
-              scimType: scim.scimType ?? '',
-              ...subjectOf(ctx),
-            },
-            { actor: caller.actor, deadlineMs: 1000 },
-          )
-          .catch((e: unknown) => ctx.app.emit('error', e, ctx));
+        await rejections.rejected({
+          tenantId: caller.tenantId,
+          actor: caller.actor,
+          operation: `${ctx.method} ${ctx.path}`,
+          route: `${ctx.method} ${ctx._matchedRoute ? String(ctx._matchedRoute) : 'unmatched'}`,
+          reason: scim.detail,
+          httpStatus: scim.status,
+          scimType: scim.scimType ?? '',
+          ...subjectOf(ctx),
+        });
       }
     }
   };

@@ -1,8 +1,10 @@
 import type Router from '@koa/router';
 import type { DirectoryClients } from '../../../services/directory/client.js';
-import { registry } from '../metrics.js';
 
-/** /healthz (the process is alive), /readyz (the directory answers), /metrics (Prometheus). */
+/**
+ * /healthz (the process is alive), /readyz (the directory answers). Metrics are not
+ * here: they name every tenant, so main.ts serves them on GATEWAY_METRICS_ADDRESS.
+ */
 export function operationRoutes(router: Router, directory: DirectoryClients): void {
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
@@ -11,9 +13,5 @@ export function operationRoutes(router: Router, directory: DirectoryClients): vo
     const ready = await directory.serving(1000);
     ctx.status = ready ? 200 : 503;
     ctx.body = { status: ready ? 'ready' : 'directory unavailable' };
-  });
-  router.get('/metrics', async (ctx) => {
-    ctx.type = registry.contentType;
-    ctx.body = await registry.metrics();
   });
 }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { credentialsFileFor } from '../credentials-file.js';
 import { DEFAULT_DATABASE_URL, DEFAULT_DIRECTORY_ADDRESS } from '../defaults.js';
 import type { CertificateRoles } from './rpc/authorize.js';
+import { HOST_PORT } from '../../shared/metrics-server.js';
 
 /** The directory's configuration, read from the environment once, in main.ts. */
 export interface DirectoryConfig {
@@ -17,14 +18,17 @@ export interface DirectoryConfig {
   readonly certificateRoles: CertificateRoles;
   /** Where to write the local processes' credentials (zero-config start), or undefined for none. */
   readonly credentialsFile?: string;
+  /** Events older than this many days are removed, hourly; 0 keeps them forever. */
+  readonly eventRetentionDays: number;
   readonly logLevel: string;
 }
 
 export { DEFAULT_DATABASE_URL, DEFAULT_DIRECTORY_ADDRESS };
 export const DEFAULT_METRICS_ADDRESS = '127.0.0.1:9464';
+/** A quarter: long enough to answer "why is this user missing?" about any recent sync. */
+export const DEFAULT_EVENT_RETENTION_DAYS = 90;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-const HOST_PORT = /^([^\s:]+|\[[0-9a-fA-F:]+\]):\d{1,5}$/;
 
 /** Loads and checks the configuration; one error lists every bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): DirectoryConfig {
@@ -38,6 +42,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const metrics = env.METRICS_ADDRESS ?? DEFAULT_METRICS_ADDRESS;
   if (metrics && metrics !== 'off' && !HOST_PORT.test(metrics))
     problems.push('METRICS_ADDRESS must be host:port or off');
+  const retention = env.EVENT_RETENTION_DAYS || String(DEFAULT_EVENT_RETENTION_DAYS);
+  const eventRetentionDays = Number(retention);
+  if (!/^\d+$/.test(retention) || eventRetentionDays > 36_500)
+    problems.push('EVENT_RETENTION_DAYS must be a whole number of days from 0 (keep forever) to 36500');
   const logLevel = env.LOG_LEVEL || 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   const file = (name: string) => {
@@ -63,6 +71,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     tls: cert && key ? { cert, key, clientCa } : undefined,
     certificateRoles,
     credentialsFile: credentialsFileFor(env),
+    eventRetentionDays,
     logLevel,
   });
 }

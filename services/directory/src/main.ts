@@ -1,28 +1,15 @@
-import http from 'node:http';
 import { pino } from 'pino';
+import { serveMetrics } from '../../shared/metrics-server.js';
 import { serverCredentials } from '../tls.js';
 import { loadConfig, type DirectoryConfig } from './config.js';
 import { ChangeFeed } from './domain/context.js';
+import { scheduleEventRetention } from './domain/event-retention.js';
 import { registry } from './metrics.js';
 import { ensureLocalCredentials } from './local-credentials.js';
 import { buildServer } from './server.js';
 import { openDatabase } from './store/db.js';
 
-/** GET /metrics for Prometheus, on its own address (never the gRPC port). */
-function serveMetrics(address: string): http.Server {
-  const [, host = '127.0.0.1', port = '9464'] = /^\[?(.*?)\]?:(\d+)$/.exec(address) ?? [];
-  const server = http.createServer((req, res) => {
-    if (req.url !== '/metrics') {
-      res.writeHead(404).end();
-      return;
-    }
-    registry.metrics().then(
-      (text) => res.writeHead(200, { 'Content-Type': registry.contentType }).end(text),
-      () => res.writeHead(500).end(),
-    );
-  });
-  return server.listen(Number(port), host);
-}
+const HOUR_MS = 3_600_000;
 
 /** Starts the directory service: the only place that reads process.env. */
 async function main(): Promise<void> {
@@ -47,13 +34,17 @@ async function main(): Promise<void> {
       err ? reject(err) : resolve(p),
     ),
   );
-  const metrics = config.metricsAddress ? serveMetrics(config.metricsAddress) : undefined;
+  const metrics = config.metricsAddress ? await serveMetrics(config.metricsAddress, registry) : undefined;
+  const retention = config.eventRetentionDays
+    ? scheduleEventRetention({ db, feed }, { days: config.eventRetentionDays, everyMs: HOUR_MS, logger })
+    : undefined;
   logger.info(
     {
       address: config.address,
       port,
       tls: config.tls ? (config.tls.clientCa ? 'mtls' : 'tls') : 'off',
       metrics: config.metricsAddress ?? 'off',
+      eventRetentionDays: config.eventRetentionDays || 'forever',
       database: config.databaseUrl.split(':')[0],
     },
     'directory listening',
@@ -71,10 +62,12 @@ async function main(): Promise<void> {
     force.unref();
     server.tryShutdown(() => {
       metrics?.close();
-      void db.close().then(() => {
-        logger.info('directory stopped');
-        process.exit(0);
-      });
+      void (retention?.stop() ?? Promise.resolve())
+        .then(() => db.close())
+        .then(() => {
+          logger.info('directory stopped');
+          process.exit(0);
+        });
     });
   };
   process.on('SIGTERM', () => stop('SIGTERM'));

@@ -44,6 +44,18 @@ export class UnauthenticatedError extends Error {
   override readonly name = 'UnauthenticatedError';
 }
 
+/** A watch asked to resume before events the retention policy has removed. */
+export class EventsPrunedError extends Error {
+  override readonly name = 'EventsPrunedError';
+  constructor(
+    message: string,
+    /** The highest removed sequence: resume after it once the current state is read again. */
+    readonly prunedThrough: number,
+  ) {
+    super(message);
+  }
+}
+
 /** A storage conflict or outage that a retry may resolve. */
 export class RetryableError extends Error {
   override readonly name = 'RetryableError';
@@ -64,6 +76,7 @@ export function isDomainError(error: unknown): boolean {
     error instanceof VersionMismatchError ||
     error instanceof PreconditionError ||
     error instanceof UnauthenticatedError ||
+    error instanceof EventsPrunedError ||
     error instanceof RetryableError
   );
 }

@@ -1,7 +1,8 @@
+import { oldestSequence, prunedThrough } from '../store/event-retention.js';
 import { appendEvent, eventsAfter, rowToEvent, searchEvents, type EventSearch } from '../store/events.js';
 import { read, writeTransaction } from '../store/transaction.js';
 import { now, type CallContext, type Deps } from './context.js';
-import { InvalidArgumentError } from './errors.js';
+import { EventsPrunedError, InvalidArgumentError } from './errors.js';
 import type { DirectoryEvent } from './types.js';
 
 export const MAX_EVENTS_PAGE = 1000;
@@ -32,6 +33,8 @@ export interface Rejection {
   resourceType: string;
   resourceId: string;
   resourceName: string;
+  /** Non-zero: a summary standing for this many further rejections that were only counted. */
+  repeats?: number;
 }
 
 /** Records a client request that was refused, so the log explains failures too. */
@@ -55,6 +58,7 @@ export async function recordRejection(
         operation: rejection.operation.slice(0, 200),
         status: rejection.httpStatus,
         ...(rejection.scimType && { scimType: rejection.scimType }),
+        ...(rejection.repeats && { repeats: rejection.repeats }),
       },
     }),
   );
@@ -67,6 +71,12 @@ export async function recordRejection(
  * they commit, until `signal` aborts. Reading by sequence from the table (rather
  * than forwarding in-memory notifications) means nothing is skipped or repeated
  * across reconnects: a client resumes from the last sequence it saw.
+ *
+ * Retention: `afterSequence` 0 starts at the oldest event kept. A non-zero one before
+ * events of this tenant that the retention policy removed fails with EventsPrunedError
+ * (OUT_OF_RANGE) rather than skip them, and so does a watcher that falls that far
+ * behind while it streams; the client reads the current state again and resumes
+ * after the sequence the error names.
  */
 export async function* watchEvents(
   deps: Deps,
@@ -74,11 +84,14 @@ export async function* watchEvents(
   afterSequence: number,
   signal: AbortSignal,
 ): AsyncGenerator<DirectoryEvent> {
-  let last = afterSequence;
+  let last = afterSequence || (await read(deps.db, (db) => prunedThrough(db, ctx.tenantId)));
   while (!signal.aborted) {
     // Subscribe before reading, so a commit between the read and the wait still wakes us.
     const wake = deps.feed.next(ctx.tenantId, POLL_MS, signal);
     const rows = await read(deps.db, (db) => eventsAfter(db, ctx.tenantId, last, BATCH));
+    // After the read: a prune that committed before it shows here, so no removal goes unseen.
+    const pruned = await read(deps.db, (db) => prunedThrough(db, ctx.tenantId));
+    if (pruned > last) throw await prunedError(deps, ctx.tenantId, pruned);
     for (const row of rows) {
       const event = rowToEvent(row);
       last = event.sequence;
@@ -86,4 +99,14 @@ export async function* watchEvents(
     }
     if (rows.length < BATCH) await wake;
   }
+}
+
+async function prunedError(deps: Deps, tenantId: string, pruned: number): Promise<EventsPrunedError> {
+  const oldest = await read(deps.db, (db) => oldestSequence(db, tenantId));
+  return new EventsPrunedError(
+    `events of this tenant up to sequence ${pruned} were removed by the retention policy; ` +
+      `the oldest available is ${oldest ?? 'none (no event is kept)'}. ` +
+      `Read the current state again, then watch after ${pruned}.`,
+    pruned,
+  );
 }

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as initial from './20261129000000_initial.js';
 import * as serviceCredentials from './20261130000000_service_credentials.js';
 import * as identityKeys from './20261130000200_identity_keys.js';
+import * as eventRetention from './20261210000000_event_retention.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -13,6 +14,7 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['20261129000000_initial', initial],
   ['20261130000000_service_credentials', serviceCredentials],
   ['20261130000200_identity_keys', identityKeys],
+  ['20261210000000_event_retention', eventRetention],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

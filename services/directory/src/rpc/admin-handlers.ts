@@ -1,6 +1,8 @@
 import type { AdminServiceServer } from '#proto/admin.js';
 import type { Deps } from '../domain/context.js';
 import * as credentials from '../domain/service-credentials.js';
+import { InvalidArgumentError } from '../domain/errors.js';
+import { pruneEvents } from '../domain/event-retention.js';
 import * as tokens from '../domain/tokens.js';
 import type { Authenticator } from './authorize.js';
 import { principalOf } from './authorize.js';
@@ -8,7 +10,12 @@ import type { Logger } from './errors.js';
 import { actorOf, unary } from './handle.js';
 import { roleFromProto, serviceCredentialToProto, tenantToProto, tokenToProto } from './mappers.js';
 
-/** AdminService: tenants, SCIM tokens and service credentials, for Wizer's tooling and the gateway. */
+const MAX_AGE_SECONDS = 100 * 365 * 86_400;
+
+/**
+ * AdminService: tenants, SCIM tokens and service credentials, for Wizer's tooling and the
+ * gateway; event retention on demand.
+ */
 export function adminHandlers(deps: Deps, logger: Logger, authenticator: Authenticator): AdminServiceServer {
   return {
     createTenant: unary(logger, async (req, call) =>
@@ -57,6 +64,12 @@ export function adminHandlers(deps: Deps, logger: Logger, authenticator: Authent
       // Effective at once in this replica; others trust their cache for at most a second.
       authenticator.forget();
       return { info: serviceCredentialToProto(info), alreadyRevoked: !changed };
+    }),
+    pruneEvents: unary(logger, async (req) => {
+      if (!req.olderThanSeconds || req.olderThanSeconds > MAX_AGE_SECONDS)
+        throw new InvalidArgumentError('INVALID_VALUE', 'older_than_seconds is from 1 to 100 years');
+      const cutoff = new Date(Date.now() - req.olderThanSeconds * 1000);
+      return { removed: await pruneEvents(deps, cutoff), cutoff };
     }),
   };
 }

@@ -1,6 +1,7 @@
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import {
   ConflictError,
+  EventsPrunedError,
   InvalidArgumentError,
   NotFoundError,
   PreconditionError,
@@ -11,6 +12,8 @@ import {
 
 /** The trailer that carries the machine-readable reason of an INVALID_ARGUMENT. */
 export const REASON_TRAILER = 'x-wizer-reason';
+/** With OUT_OF_RANGE (reason EVENTS_PRUNED): the highest removed sequence, to resume after. */
+export const PRUNED_THROUGH_TRAILER = 'x-wizer-pruned-through';
 
 export type Logger = { error(obj: object, msg: string): void };
 
@@ -34,6 +37,11 @@ export function toStatus(error: unknown, logger: Logger): Partial<ServiceError> 
     return statusError(status.FAILED_PRECONDITION, error.message, 'VERSION_MISMATCH');
   if (error instanceof PreconditionError) return statusError(status.FAILED_PRECONDITION, error.message);
   if (error instanceof UnauthenticatedError) return statusError(status.UNAUTHENTICATED, error.message);
+  if (error instanceof EventsPrunedError) {
+    const pruned = statusError(status.OUT_OF_RANGE, error.message, 'EVENTS_PRUNED');
+    pruned.metadata!.set(PRUNED_THROUGH_TRAILER, String(error.prunedThrough));
+    return pruned;
+  }
   if (error instanceof RetryableError) {
     return statusError(error.kind === 'aborted' ? status.ABORTED : status.UNAVAILABLE, error.message);
   }

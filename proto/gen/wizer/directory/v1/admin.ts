@@ -191,6 +191,18 @@ export interface RevokeServiceCredentialResponse {
   alreadyRevoked: boolean;
 }
 
+export interface PruneEventsRequest {
+  /** Events older than this are removed. Required (at least 1): unset must not mean "all". */
+  olderThanSeconds: number;
+}
+
+export interface PruneEventsResponse {
+  /** How many events were removed. */
+  removed: number;
+  /** Events that occurred before this time were removed. */
+  cutoff: Date | undefined;
+}
+
 function createBaseTenant(): Tenant {
   return { id: "", name: "", disabled: false, createdAt: undefined };
 }
@@ -2081,6 +2093,164 @@ export const RevokeServiceCredentialResponse: MessageFns<RevokeServiceCredential
   },
 };
 
+function createBasePruneEventsRequest(): PruneEventsRequest {
+  return { olderThanSeconds: 0 };
+}
+
+export const PruneEventsRequest: MessageFns<PruneEventsRequest> = {
+  encode(message: PruneEventsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.olderThanSeconds !== 0) {
+      writer.uint32(8).uint64(message.olderThanSeconds);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PruneEventsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePruneEventsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.olderThanSeconds = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PruneEventsRequest {
+    return {
+      olderThanSeconds: isSet(object.olderThanSeconds)
+        ? globalThis.Number(object.olderThanSeconds)
+        : isSet(object.older_than_seconds)
+        ? globalThis.Number(object.older_than_seconds)
+        : 0,
+    };
+  },
+
+  toJSON(message: PruneEventsRequest): unknown {
+    const obj: any = {};
+    if (message.olderThanSeconds !== 0) {
+      obj.olderThanSeconds = Math.round(message.olderThanSeconds);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PruneEventsRequest>, I>>(base?: I): PruneEventsRequest {
+    return PruneEventsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PruneEventsRequest>, I>>(object: I): PruneEventsRequest {
+    const message = createBasePruneEventsRequest();
+    message.olderThanSeconds = object.olderThanSeconds ?? 0;
+    return message;
+  },
+};
+
+function createBasePruneEventsResponse(): PruneEventsResponse {
+  return { removed: 0, cutoff: undefined };
+}
+
+export const PruneEventsResponse: MessageFns<PruneEventsResponse> = {
+  encode(message: PruneEventsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.removed !== 0) {
+      writer.uint32(8).uint64(message.removed);
+    }
+    if (message.cutoff !== undefined) {
+      Timestamp.encode(toTimestamp(message.cutoff), writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PruneEventsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePruneEventsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.removed = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.cutoff = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PruneEventsResponse {
+    return {
+      removed: isSet(object.removed) ? globalThis.Number(object.removed) : 0,
+      cutoff: isSet(object.cutoff) ? fromJsonTimestamp(object.cutoff) : undefined,
+    };
+  },
+
+  toJSON(message: PruneEventsResponse): unknown {
+    const obj: any = {};
+    if (message.removed !== 0) {
+      obj.removed = Math.round(message.removed);
+    }
+    if (message.cutoff !== undefined) {
+      obj.cutoff = message.cutoff.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PruneEventsResponse>, I>>(base?: I): PruneEventsResponse {
+    return PruneEventsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PruneEventsResponse>, I>>(object: I): PruneEventsResponse {
+    const message = createBasePruneEventsResponse();
+    message.removed = object.removed ?? 0;
+    message.cutoff = object.cutoff ?? undefined;
+    return message;
+  },
+};
+
 /** Tenants and their API tokens. For Wizer's own tooling and the SCIM gateway; not for tenants. */
 export type AdminServiceService = typeof AdminServiceService;
 export const AdminServiceService = {
@@ -2200,6 +2370,20 @@ export const AdminServiceService = {
     responseDeserialize: (value: Buffer): RevokeServiceCredentialResponse =>
       RevokeServiceCredentialResponse.decode(value),
   },
+  /**
+   * Removes every tenant's events that occurred longer ago than `older_than_seconds`: the
+   * retention policy (EVENT_RETENTION_DAYS) on demand. A WatchEvents that then asks to resume
+   * before a removed event of its tenant fails with OUT_OF_RANGE instead of skipping it.
+   */
+  pruneEvents: {
+    path: "/wizer.directory.v1.AdminService/PruneEvents" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PruneEventsRequest): Buffer => Buffer.from(PruneEventsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PruneEventsRequest => PruneEventsRequest.decode(value),
+    responseSerialize: (value: PruneEventsResponse): Buffer => Buffer.from(PruneEventsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PruneEventsResponse => PruneEventsResponse.decode(value),
+  },
 } as const;
 
 export interface AdminServiceServer extends UntypedServiceImplementation {
@@ -2228,6 +2412,12 @@ export interface AdminServiceServer extends UntypedServiceImplementation {
   listServiceCredentials: handleUnaryCall<ListServiceCredentialsRequest, ListServiceCredentialsResponse>;
   /** Idempotent: revoking a revoked credential answers it with already_revoked set. */
   revokeServiceCredential: handleUnaryCall<RevokeServiceCredentialRequest, RevokeServiceCredentialResponse>;
+  /**
+   * Removes every tenant's events that occurred longer ago than `older_than_seconds`: the
+   * retention policy (EVENT_RETENTION_DAYS) on demand. A WatchEvents that then asks to resume
+   * before a removed event of its tenant fails with OUT_OF_RANGE instead of skipping it.
+   */
+  pruneEvents: handleUnaryCall<PruneEventsRequest, PruneEventsResponse>;
 }
 
 export interface AdminServiceClient extends Client {
@@ -2396,6 +2586,26 @@ export interface AdminServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RevokeServiceCredentialResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Removes every tenant's events that occurred longer ago than `older_than_seconds`: the
+   * retention policy (EVENT_RETENTION_DAYS) on demand. A WatchEvents that then asks to resume
+   * before a removed event of its tenant fails with OUT_OF_RANGE instead of skipping it.
+   */
+  pruneEvents(
+    request: PruneEventsRequest,
+    callback: (error: ServiceError | null, response: PruneEventsResponse) => void,
+  ): ClientUnaryCall;
+  pruneEvents(
+    request: PruneEventsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PruneEventsResponse) => void,
+  ): ClientUnaryCall;
+  pruneEvents(
+    request: PruneEventsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PruneEventsResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const AdminServiceClient = makeGenericClientConstructor(
@@ -2440,6 +2650,17 @@ function fromJsonTimestamp(o: any): Date {
   } else {
     return fromTimestamp(Timestamp.fromJSON(o));
   }
+}
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
 }
 
 function isSet(value: any): boolean {

@@ -249,6 +249,11 @@ export interface RecordRejectionRequest {
   resourceType: string;
   resourceId: string;
   resourceName: string;
+  /**
+   * The gateway logs rejections sampled per tenant: a non-zero count makes this entry a
+   * summary standing for that many further rejections, which were counted, not logged.
+   */
+  repeats: number;
 }
 
 export interface WatchEventsRequest {
@@ -3051,6 +3056,7 @@ function createBaseRecordRejectionRequest(): RecordRejectionRequest {
     resourceType: "",
     resourceId: "",
     resourceName: "",
+    repeats: 0,
   };
 }
 
@@ -3079,6 +3085,9 @@ export const RecordRejectionRequest: MessageFns<RecordRejectionRequest> = {
     }
     if (message.resourceName !== "") {
       writer.uint32(66).string(message.resourceName);
+    }
+    if (message.repeats !== 0) {
+      writer.uint32(72).uint32(message.repeats);
     }
     return writer;
   },
@@ -3160,6 +3169,14 @@ export const RecordRejectionRequest: MessageFns<RecordRejectionRequest> = {
             message.resourceName = reader.string();
             continue;
           }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.repeats = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3206,6 +3223,7 @@ export const RecordRejectionRequest: MessageFns<RecordRejectionRequest> = {
         : isSet(object.resource_name)
         ? globalThis.String(object.resource_name)
         : "",
+      repeats: isSet(object.repeats) ? globalThis.Number(object.repeats) : 0,
     };
   },
 
@@ -3235,6 +3253,9 @@ export const RecordRejectionRequest: MessageFns<RecordRejectionRequest> = {
     if (message.resourceName !== "") {
       obj.resourceName = message.resourceName;
     }
+    if (message.repeats !== 0) {
+      obj.repeats = Math.round(message.repeats);
+    }
     return obj;
   },
 
@@ -3251,6 +3272,7 @@ export const RecordRejectionRequest: MessageFns<RecordRejectionRequest> = {
     message.resourceType = object.resourceType ?? "";
     message.resourceId = object.resourceId ?? "";
     message.resourceName = object.resourceName ?? "";
+    message.repeats = object.repeats ?? 0;
     return message;
   },
 };
