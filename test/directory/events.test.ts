@@ -90,6 +90,23 @@ test('rejections are recorded and found by name and with problems only', async (
   t.deepEqual(later.events, []);
 });
 
+test('a rejection naming a refused userName with control characters (U+0000) is still logged, legibly', async (t) => {
+  const { directory } = t.context.clients;
+  const tenantId = await newTenant(t.context.clients);
+  const rejected = await directory.recordRejection({
+    tenantId,
+    operation: 'POST /Users',
+    reason: 'userName contains U+0000',
+    httpStatus: 400,
+    scimType: 'invalidValue',
+    resourceType: 'user',
+    resourceId: '',
+    resourceName: 'a\u0000b\u202e',
+    repeats: 0,
+  });
+  t.is(rejected.resourceName, 'a\uFFFDb\u202e', 'control characters shown as U+FFFD, other text kept');
+});
+
 test('the log pages backwards by sequence', async (t) => {
   const { directory } = t.context.clients;
   const tenantId = await newTenant(t.context.clients);

@@ -137,7 +137,7 @@ test('the identity-keys migration rekeys rows stored before it, parks collisions
     t.true(duplicate === 'SQLITE_CONSTRAINT_UNIQUE' || duplicate === '23505', String(duplicate));
 
     // Down: every key is the lower-cased name again.
-    await knex.migrate.down({ migrationSource });
+    await knex.migrate.down({ migrationSource, name: '20261130000200_identity_keys' });
     t.deepEqual(
       await keys('users', 'user_name_norm'),
       Object.fromEntries(users.map(([id, , name]) => [id, name.toLowerCase()])),

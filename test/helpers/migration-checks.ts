@@ -3,7 +3,17 @@ import knexFactory from 'knex';
 import { migrationSource } from '../../services/directory/src/migrations/index.js';
 import { knexConfigFor } from '../../services/directory/src/store/db.js';
 
-const TABLES = ['tenants', 'api_tokens', 'users', 'user_emails', 'departments', 'memberships', 'events'];
+const TABLES = [
+  'tenants',
+  'api_tokens',
+  'users',
+  'user_emails',
+  'departments',
+  'memberships',
+  'events',
+  'service_credentials',
+  'event_retention',
+];
 
 /** Moves real rows through the migrations on the database at `url`: up, constraints hold, down to nothing, up again. */
 export async function migrationRoundTrip(t: ExecutionContext, url: string): Promise<void> {
@@ -51,7 +61,24 @@ export async function migrationRoundTrip(t: ExecutionContext, url: string): Prom
       resource_type: 'user',
       outcome: 'ok',
     });
+    await knex('service_credentials').insert({
+      id: 'c1',
+      name: 'gateway',
+      role: 'gateway',
+      prefix: 'wzr_svc_abc',
+      hash: 'c'.repeat(64),
+      created_at: at,
+    });
+    await knex('event_retention').insert({ tenant_id: 't1', pruned_through: 0 });
     for (const table of TABLES) t.is(Number((await knex(table).count({ n: '*' }))[0]!.n), 1, table);
+    // A service credential's hash is unique, like a token's.
+    const sameHash = await knex('service_credentials')
+      .insert({ id: 'c2', name: 'x', role: 'admin', prefix: 'p', hash: 'c'.repeat(64), created_at: at })
+      .then(
+        () => undefined,
+        (error: { code?: string }) => error.code,
+      );
+    t.true(sameHash === 'SQLITE_CONSTRAINT_UNIQUE' || sameHash === '23505', String(sameHash));
 
     // The unique index on the normalised userName refuses a second "a".
     const duplicate = await knex('users')

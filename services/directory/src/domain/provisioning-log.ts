@@ -38,6 +38,12 @@ export interface Rejection {
 }
 
 /** Records a client request that was refused, so the log explains failures too. */
+/**
+ * What a rejected request said, fit for the log: control characters (a refused userName
+ * may hold U+0000, which PostgreSQL text cannot store) shown as U+FFFD, and bounded.
+ */
+const printable = (text: string, max: number) => text.replace(/\p{Cc}/gu, '\uFFFD').slice(0, max);
+
 export async function recordRejection(
   deps: Deps,
   ctx: CallContext,
@@ -49,13 +55,13 @@ export async function recordRejection(
       occurredAt: now(),
       actor: ctx.actor,
       kind: 'request.rejected',
-      resourceType: rejection.resourceType || 'request',
-      resourceId: rejection.resourceId.slice(0, 64),
-      resourceName: rejection.resourceName.slice(0, 512),
+      resourceType: printable(rejection.resourceType, 32) || 'request',
+      resourceId: printable(rejection.resourceId, 64),
+      resourceName: printable(rejection.resourceName, 512),
       outcome: 'error',
-      reason: rejection.reason.slice(0, 2000),
+      reason: printable(rejection.reason, 2000),
       after: {
-        operation: rejection.operation.slice(0, 200),
+        operation: printable(rejection.operation, 200),
         status: rejection.httpStatus,
         ...(rejection.scimType && { scimType: rejection.scimType }),
         ...(rejection.repeats && { repeats: rejection.repeats }),
