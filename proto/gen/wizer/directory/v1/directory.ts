@@ -3375,9 +3375,12 @@ export const WatchEventsRequest: MessageFns<WatchEventsRequest> = {
  * provisioning log. Every request names its tenant; an id that belongs to
  * another tenant behaves exactly like an id that does not exist (NOT_FOUND).
  *
- * The caller identifies itself in the `x-wizer-actor` metadata entry
- * ("token:<id>" for the SCIM gateway, "service:<name>" for internal services);
- * it is recorded in the events its changes append.
+ * Every call carries a service credential (metadata `authorization: Bearer
+ * wzr_svc_…`, or an mTLS certificate mapped to a role); without one the answer is
+ * UNAUTHENTICATED, outside its role PERMISSION_DENIED (see ServiceRole in
+ * admin.proto). The events a call appends name the credential as their actor, except
+ * for the gateway role, which names the SCIM token it acts for in `x-wizer-actor`
+ * ("token:<id>").
  *
  * Errors: NOT_FOUND (the addressed resource), ALREADY_EXISTS (uniqueness),
  * INVALID_ARGUMENT with a reason in the `x-wizer-reason` trailer
