@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['proto/gen/**', 'node_modules/**', 'data/**'] },
+  { ignores: ['proto/gen/**', 'node_modules/**', 'data/**', 'dist/**', 'scripts/build.mjs'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],

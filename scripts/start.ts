@@ -13,7 +13,13 @@ import { credentialFromEnv } from '../services/directory/credentials-file.js';
 import { DEFAULT_DIRECTORY_ADDRESS } from '../services/directory/src/config.js';
 import { clientCredentials, clientTlsFromEnv } from '../services/directory/tls.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const here = fileURLToPath(import.meta.url);
+const root = path.resolve(path.dirname(here), '..');
+// Built (dist/scripts/start.js): run the built services with plain node. From source
+// (tsx scripts/start.ts): run theirs through tsx.
+const built = here.endsWith('.js');
+const nodeArgs = built ? ['--enable-source-maps'] : ['--import', 'tsx'];
+const entryOf = (source: string) => (built ? source.replace(/\.ts$/, '.js') : source);
 const env = { ...process.env, DIRECTORY_ADDRESS: process.env.DIRECTORY_ADDRESS || DEFAULT_DIRECTORY_ADDRESS };
 const port = process.env.PORT || '8080';
 const host = process.env.HOST || '127.0.0.1';
@@ -25,7 +31,7 @@ const children: ChildProcess[] = [];
 let stopping = false;
 
 function run(name: string, entry: string): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, entry)], {
+  const child = spawn(process.execPath, [...nodeArgs, path.join(root, entryOf(entry))], {
     env,
     stdio: 'inherit',
   });
