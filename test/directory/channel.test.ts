@@ -44,7 +44,8 @@ const outcome = async (promise: Promise<unknown>) => {
 };
 
 test('the channel answers exactly as the unary calls do: results, codes, details and reasons', async (t) => {
-  const { tenantId } = t.context;
+  // A tenant of its own: the other tests of this file write concurrently.
+  const tenantId = (await t.context.clients.admin.createTenant({ name: 'Same answers' })).id;
   const unary = t.context.connect('token:chan');
   const channel = overChannel(t, t.context.credentials.gateway);
   try {
