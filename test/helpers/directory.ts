@@ -5,6 +5,7 @@ import { ChangeFeed } from '../../services/directory/src/domain/context.js';
 import { issueServiceCredential } from '../../services/directory/src/domain/service-credentials.js';
 import type { Role } from '../../services/directory/src/domain/types.js';
 import { buildServer } from '../../services/directory/src/server.js';
+import { startChangeRelay } from '../../services/directory/src/store/change-relay.js';
 import { openDatabase, type Database } from '../../services/directory/src/store/db.js';
 import { freshDatabase, TEST_STORE } from './database.js';
 
@@ -36,10 +37,15 @@ export interface DirectoryFixture {
  * A real directory on 127.0.0.1:0 over a fresh database of the suite's store, or, given
  * `url`, over that database (a second replica of another fixture's store).
  */
-export async function startDirectory(url?: string): Promise<DirectoryFixture> {
+export async function startDirectory(
+  url?: string,
+  options: { pollMs?: number } = {},
+): Promise<DirectoryFixture> {
   const database = url ? { url, file: undefined, drop: async () => {} } : await freshDatabase();
   const db = await openDatabase(database.url);
-  const feed = new ChangeFeed();
+  const feed = new ChangeFeed(options.pollMs);
+  // As main.ts: on PostgreSQL, replicas wake each other's watchers.
+  const relay = await startChangeRelay(db, feed, silentLogger);
   const deps = { db, feed };
   const issueCredential = async (role: Role, tenantIds: string[] = []) => {
     const { secret, info } = await issueServiceCredential(deps, { name: `test-${role}`, role, tenantIds });
@@ -101,6 +107,7 @@ export async function startDirectory(url?: string): Promise<DirectoryFixture> {
       for (const c of opened) c.close();
       feed.close();
       await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+      await relay?.close();
       await db.close();
       await database.drop();
     },

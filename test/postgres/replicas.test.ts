@@ -122,3 +122,32 @@ test('a watcher on one replica sees every change committed through the other, on
   );
   t.is(seen.filter((e) => e.kind === 'user.created').length, 40);
 });
+
+test('a watcher on one replica is woken by a commit on another (LISTEN/NOTIFY), not by polling', async (t) => {
+  // Replicas that would poll only once a minute: within the test's 10 s wait, only the
+  // notification relayed through PostgreSQL can deliver the change.
+  const a = await startDirectory(t.context.a.url, { pollMs: 60_000 });
+  const b = await startDirectory(t.context.a.url, { pollMs: 60_000 });
+  try {
+    const tenantId = await newTenant(a.clients);
+    const watcher = watchAll(b.clients, tenantId);
+    // The watcher has caught up (it saw the tenant's creation) and now waits for a wake-up.
+    t.is((await waitFor(watcher.seen, 1)).at(-1)?.kind, 'tenant.created');
+    await a.clients.directory.createUser({ tenantId, user: userInput('relay@example.com'), requestId: '' });
+    const seen = await watcher.stopAfter(2);
+    t.deepEqual(
+      seen.map((e) => e.kind),
+      ['tenant.created', 'user.created'],
+    );
+  } finally {
+    await b.close();
+    await a.close();
+  }
+});
+
+/** Waits (up to 10 s) until `events` holds `count`. */
+async function waitFor<T>(events: T[], count: number): Promise<T[]> {
+  for (let waited = 0; events.length < count && waited < 10_000; waited += 50)
+    await new Promise((r) => setTimeout(r, 50));
+  return events;
+}

@@ -7,6 +7,7 @@ import { scheduleEventRetention } from './domain/event-retention.js';
 import { registry } from './metrics.js';
 import { ensureLocalCredentials } from './local-credentials.js';
 import { buildServer } from './server.js';
+import { startChangeRelay } from './store/change-relay.js';
 import { openDatabase } from './store/db.js';
 
 const HOUR_MS = 3_600_000;
@@ -23,6 +24,8 @@ async function main(): Promise<void> {
   const logger = pino({ level: config.logLevel, base: { service: 'directory' } });
   const db = await openDatabase(config.databaseUrl);
   const feed = new ChangeFeed();
+  // PostgreSQL: watchers on this replica wake when another one commits (LISTEN/NOTIFY).
+  const relay = await startChangeRelay(db, feed, logger);
   if (config.credentialsFile) {
     const issued = await ensureLocalCredentials({ db, feed }, config.credentialsFile);
     if (issued.length)
@@ -63,6 +66,7 @@ async function main(): Promise<void> {
     server.tryShutdown(() => {
       metrics?.close();
       void (retention?.stop() ?? Promise.resolve())
+        .then(() => relay?.close())
         .then(() => db.close())
         .then(() => {
           logger.info('directory stopped');

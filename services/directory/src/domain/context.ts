@@ -3,12 +3,24 @@ import type { Database } from '../store/db.js';
 
 /**
  * Wakes watchers of a tenant's provisioning log when a transaction that appended
- * events commits. Watchers also poll, so a missed wake-up (or a write from another
- * process) only delays them.
+ * events commits, in this process or (through the relay) in another replica. Watchers
+ * also poll, so a missed wake-up only delays them by `pollMs`.
  */
 export class ChangeFeed {
   private readonly emitter = new EventEmitter().setMaxListeners(0);
   private readonly closing = new AbortController();
+  private relay?: (tenantId: string) => void;
+
+  /**
+   * @param pollMs how long a watcher waits for a wake-up before it reads the log anyway:
+   * the bound on how late it sees a change no wake-up told it about.
+   */
+  constructor(readonly pollMs = 1000) {}
+
+  /** Also tells other replicas (PostgreSQL NOTIFY): see store/change-relay.ts. */
+  relayTo(relay: (tenantId: string) => void): void {
+    this.relay = relay;
+  }
 
   /** Aborts when the service shuts down, so that watch streams end and calls can drain. */
   get closed(): AbortSignal {
@@ -19,7 +31,14 @@ export class ChangeFeed {
     this.closing.abort();
   }
 
+  /** A transaction of this process that appended events to the tenant's log committed. */
   notify(tenantId: string): void {
+    this.emitter.emit(tenantId);
+    this.relay?.(tenantId);
+  }
+
+  /** Another replica committed events to the tenant's log: wake the watchers here only. */
+  wake(tenantId: string): void {
     this.emitter.emit(tenantId);
   }
 

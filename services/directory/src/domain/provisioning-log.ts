@@ -6,8 +6,7 @@ import { EventsPrunedError, InvalidArgumentError } from './errors.js';
 import type { DirectoryEvent } from './types.js';
 
 export const MAX_EVENTS_PAGE = 1000;
-/** How long a watcher waits for a wake-up before it looks anyway (writes from other processes). */
-const POLL_MS = 1000;
+/** Events a watcher reads from the table at a time. */
 const BATCH = 500;
 
 export async function listEvents(
@@ -93,7 +92,7 @@ export async function* watchEvents(
   let last = afterSequence || (await read(deps.db, (db) => prunedThrough(db, ctx.tenantId)));
   while (!signal.aborted) {
     // Subscribe before reading, so a commit between the read and the wait still wakes us.
-    const wake = deps.feed.next(ctx.tenantId, POLL_MS, signal);
+    const wake = deps.feed.next(ctx.tenantId, deps.feed.pollMs, signal);
     const rows = await read(deps.db, (db) => eventsAfter(db, ctx.tenantId, last, BATCH));
     // After the read: a prune that committed before it shows here, so no removal goes unseen.
     const pruned = await read(deps.db, (db) => prunedThrough(db, ctx.tenantId));

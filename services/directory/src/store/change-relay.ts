@@ -1,0 +1,91 @@
+import type { EventEmitter } from 'node:events';
+import type { ChangeFeed } from '../domain/context.js';
+import type { Database } from './db.js';
+
+/** The PostgreSQL channel on which replicas tell each other a tenant's log grew. */
+const CHANNEL = 'wizer_directory_events';
+const RECONNECT_MS = 500;
+
+/** What the relay uses of a pg client: knex opens it with the store's own settings. */
+interface ListeningConnection extends EventEmitter {
+  query(sql: string): Promise<unknown>;
+  end(): Promise<void>;
+}
+
+export interface ChangeRelay {
+  close(): Promise<void>;
+}
+
+interface RelayLogger {
+  warn(obj: object, msg: string): void;
+}
+
+/**
+ * Connects the replicas' change feeds through PostgreSQL LISTEN/NOTIFY, so a watcher
+ * on one replica wakes as soon as another commits, instead of at its next poll. Each
+ * commit that appended events sends `pg_notify(channel, tenant id)` (after the commit,
+ * off the request's path); one dedicated connection listens and wakes local watchers.
+ * While that connection is down (reconnected every half second) watchers still poll,
+ * so a lost notification only delays them. SQLite is one process: nothing to relay.
+ */
+export async function startChangeRelay(
+  database: Database,
+  feed: ChangeFeed,
+  logger: RelayLogger,
+): Promise<ChangeRelay | undefined> {
+  if (database.dialect.name !== 'postgres') return undefined;
+  let closed = false;
+  let client: ListeningConnection | undefined;
+  const driver = database.knex.client as unknown as { acquireRawConnection(): Promise<ListeningConnection> };
+  let retry: NodeJS.Timeout | undefined;
+
+  const listen = async (): Promise<void> => {
+    let next: ListeningConnection | undefined;
+    try {
+      next = await driver.acquireRawConnection();
+      await next.query(`LISTEN ${CHANNEL}`);
+    } catch (error) {
+      void next?.end().catch(() => {});
+      logger.warn({ cause: causeOf(error) }, 'change relay cannot listen; watchers poll meanwhile');
+      if (!closed) retry = setTimeout(() => void listen(), RECONNECT_MS);
+      return;
+    }
+    if (closed) return void next.end().catch(() => {});
+    const listening = next;
+    const reconnect = () => {
+      if (closed || client !== listening) return;
+      client = undefined;
+      void listening.end().catch(() => {});
+      retry = setTimeout(() => void listen(), RECONNECT_MS);
+    };
+    listening.on('notification', (message: { payload?: string }) => {
+      if (message.payload) feed.wake(message.payload);
+    });
+    listening.on('error', (error: unknown) => {
+      logger.warn({ cause: causeOf(error) }, 'change relay connection lost; reconnecting');
+      reconnect();
+    });
+    listening.on('end', reconnect);
+    client = listening;
+  };
+
+  await listen();
+  feed.relayTo((tenantId) => {
+    database.knex.raw('SELECT pg_notify(?, ?)', [CHANNEL, tenantId]).catch((error: unknown) => {
+      logger.warn({ cause: causeOf(error) }, 'change relay could not notify');
+    });
+  });
+  return {
+    async close() {
+      closed = true;
+      clearTimeout(retry);
+      await client?.end().catch(() => {});
+    },
+  };
+}
+
+/** A driver error's code (or message) for a log line: never its SQL or stack. */
+function causeOf(error: unknown): string {
+  const { code, message } = (error ?? {}) as { code?: string; message?: string };
+  return code ?? message ?? String(error);
+}
