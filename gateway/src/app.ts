@@ -13,9 +13,9 @@ import { rootSearchRoute } from './routes/search.js';
 import { userRoutes } from './routes/users.js';
 import { operationRoutes } from './routes/operations.js';
 import { httpDuration, httpRequests, rejectedRequests } from './metrics.js';
+import { scimGate, SCIM_PREFIXES } from './scim-gate.js';
 
-/** Where the SCIM API is served: Wizer's published base path, and the short one. */
-export const SCIM_PREFIXES = ['/api/v1/scim/v2', '/scim/v2'];
+export { SCIM_PREFIXES } from './scim-gate.js';
 
 export interface Logger {
   info(obj: object, msg?: string): void;
@@ -75,18 +75,18 @@ export function buildApp(options: AppOptions): Koa {
   operationRoutes(operations, options.directory);
   app.use(operations.routes());
 
-  const tenantRate = rateLimit(options.rateLimits ?? DEFAULT_RATE_LIMITS);
+  // Authentication comes before every router, so no path variant reaches a handler without it.
+  app.use(
+    scimGate(
+      authenticate(options.directory, options.authCacheMs),
+      rateLimit(options.rateLimits ?? DEFAULT_RATE_LIMITS),
+    ),
+  );
   for (const prefix of SCIM_PREFIXES) {
-    const setPrefix: Koa.Middleware = async (ctx, next) => {
-      ctx.state.scimPrefix = prefix;
-      await next();
-    };
     const discovery = new Router({ prefix });
-    discovery.use(setPrefix);
     discoveryRoutes(discovery, limits, options.bodyLimit);
 
     const resources = new Router({ prefix });
-    resources.use(setPrefix, authenticate(options.directory, options.authCacheMs), tenantRate);
     userRoutes(resources, deps);
     groupRoutes(resources, deps);
     rootSearchRoute(resources, deps);

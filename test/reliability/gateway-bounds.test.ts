@@ -1,0 +1,121 @@
+import { once } from 'node:events';
+import http from 'node:http';
+import anyTest, { type TestFn } from 'ava';
+import { startGateway, type GatewayFixture, type ScimResponse } from '../helpers/gateway.js';
+
+/**
+ * What an unauthenticated or hostile client can make the gateway do: every SCIM path is
+ * authenticated before its body is read, whatever its case; a deep body is refused before it
+ * is parsed; a PATCH is checked as it is applied; a list page carries a bounded number of
+ * members; and crafted input gets a SCIM 4xx, never a 500 or an error in the log.
+ */
+interface Ctx extends GatewayFixture {
+  token: string;
+}
+const test = anyTest as TestFn<Ctx>;
+
+test.before(async (t) => {
+  const fixture = await startGateway({
+    rateLimits: { default: { rps: 100_000, burst: 100_000 }, tenants: {} },
+  });
+  t.context = { ...fixture, token: (await fixture.tenant()).token };
+});
+test.after.always(async (t) => {
+  await t.context.close();
+});
+
+const ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';
+
+function isScimError(t: any, res: ScimResponse, status: number, scimType?: string) {
+  t.is(res.status, status, JSON.stringify(res.body));
+  t.is(res.headers.get('content-type'), 'application/scim+json; charset=utf-8');
+  t.deepEqual(res.body?.schemas, [ERROR]);
+  t.is(res.body?.status, String(status));
+  t.is(res.body?.scimType, scimType);
+}
+
+/** An absolute URL on the gateway for a path that starts at the server root. */
+const at = (t: { context: Ctx }, path: string) => new URL(path, t.context.base).toString();
+
+const RESOURCE_PATHS: Array<[method: string, path: string]> = [
+  ['GET', '/API/V1/SCIM/V2/Users'],
+  ['GET', '/Scim/V2/Users'],
+  ['GET', '/api/v1/scim/v2/USERS'],
+  ['GET', '/api/v1/scim/v2/Users/'],
+  ['GET', '/SCIM/V2/groups'],
+  ['GET', '/Api/V1/Scim/V2/Groups/00000000-0000-4000-8000-000000000000'],
+  ['POST', '/API/V1/SCIM/V2/Users'],
+  ['POST', '/scim/v2/.SEARCH'],
+  ['POST', '/Scim/v2/Groups/.search'],
+  ['PATCH', '/SCIM/V2/Users/00000000-0000-4000-8000-000000000000'],
+  ['DELETE', '/api/V1/scim/V2/Groups/00000000-0000-4000-8000-000000000000'],
+  ['GET', '/API/V1/SCIM/V2'],
+];
+
+test('every SCIM path, in any case, answers 401 without a token and is served with one', async (t) => {
+  for (const [method, path] of RESOURCE_PATHS) {
+    const body = method === 'POST' || method === 'PATCH' ? { displayName: 'x' } : undefined;
+    const anonymous = await t.context.scim(method, at(t, path), { body });
+    isScimError(t, anonymous, 401);
+    t.regex(anonymous.headers.get('www-authenticate') ?? '', /^Bearer/, `${method} ${path}`);
+    // The same path with a token is routed as its canonical spelling is: never a crash.
+    const served = await t.context.scim(method, at(t, path), { token: t.context.token, body });
+    t.not(served.status, 401, `${method} ${path}`);
+    t.true(served.status < 500, `${method} ${path}: ${JSON.stringify(served.body)}`);
+  }
+  const list = await t.context.scim('GET', at(t, '/API/V1/SCIM/V2/Users'), { token: t.context.token });
+  t.is(list.status, 200);
+  t.is(list.body.schemas[0], 'urn:ietf:params:scim:api:messages:2.0:ListResponse');
+});
+
+test('discovery and health endpoints stay open, in any case', async (t) => {
+  for (const path of [
+    '/api/v1/scim/v2/ServiceProviderConfig',
+    '/API/V1/SCIM/V2/serviceproviderconfig',
+    '/scim/v2/Schemas',
+    '/Scim/V2/schemas/urn:ietf:params:scim:schemas:core:2.0:User',
+    '/SCIM/V2/ResourceTypes/User',
+    '/healthz',
+  ]) {
+    const res = await t.context.scim('GET', at(t, path));
+    t.is(res.status, 200, path);
+  }
+  const config = await t.context.scim('GET', at(t, '/API/V1/SCIM/V2/ServiceProviderConfig'));
+  t.regex(config.body.meta.location, /\/api\/v1\/scim\/v2\/ServiceProviderConfig$/);
+});
+
+/**
+ * POSTs `chunk` as the start of a body declared `declared` bytes long, and returns the response
+ * without ever sending the rest: an answer proves the server did not wait to read the body.
+ */
+async function postUnfinished(url: string, chunk: string, declared: number) {
+  const req = http.request(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/scim+json', 'Content-Length': String(declared) },
+  });
+  req.on('error', () => {}); // the server may drop the connection once it has answered
+  req.write(chunk);
+  const [res] = (await once(req, 'response')) as [http.IncomingMessage];
+  res.setEncoding('utf8');
+  let text = '';
+  for await (const piece of res) text += piece;
+  req.destroy();
+  return { status: res.statusCode, type: res.headers['content-type'], body: JSON.parse(text) };
+}
+
+test('an unauthenticated body is refused before it is read, on every spelling of the path', async (t) => {
+  const declared = 1024 * 1024;
+  const chunk = `{"userName":${'['.repeat(64 * 1024)}`;
+  t.true(chunk.length < declared);
+  for (const path of [
+    '/api/v1/scim/v2/Users',
+    '/API/V1/SCIM/V2/Users',
+    '/Scim/V2/Groups',
+    '/scim/v2/.search',
+  ]) {
+    const res = await postUnfinished(at(t, path), chunk, declared);
+    t.is(res.status, 401, path);
+    t.is(res.type, 'application/scim+json; charset=utf-8');
+    t.is(res.body.status, '401');
+  }
+});
