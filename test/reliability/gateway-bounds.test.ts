@@ -119,3 +119,15 @@ test('an unauthenticated body is refused before it is read, on every spelling of
     t.is(res.body.status, '401');
   }
 });
+
+test('a body nested 500,000 deep is refused by its depth, before JSON.parse runs', async (t) => {
+  const { token } = t.context;
+  // Never closed, so it is not JSON: had JSON.parse run first, it would be "not valid JSON".
+  const unclosed = `{"userName":"deep@example.com","blob":${'['.repeat(500_000)}`;
+  const closed = `{"userName":"deep@example.com","blob":${'['.repeat(500_000)}${']'.repeat(500_000)}}`;
+  for (const body of [unclosed, closed]) {
+    const res = await t.context.scim('POST', '/Users', { token, body });
+    isScimError(t, res, 400, 'invalidSyntax');
+    t.regex(res.body.detail, /deeper than 32 levels/);
+  }
+});
