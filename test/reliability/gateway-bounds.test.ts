@@ -1,7 +1,13 @@
 import { once } from 'node:events';
 import http from 'node:http';
 import anyTest, { type TestFn } from 'ava';
-import { startGateway, type GatewayFixture, type ScimResponse } from '../helpers/gateway.js';
+import {
+  oktaUser,
+  patchOp,
+  startGateway,
+  type GatewayFixture,
+  type ScimResponse,
+} from '../helpers/gateway.js';
 
 /**
  * What an unauthenticated or hostile client can make the gateway do: every SCIM path is
@@ -130,4 +136,23 @@ test('a body nested 500,000 deep is refused by its depth, before JSON.parse runs
     isScimError(t, res, 400, 'invalidSyntax');
     t.regex(res.body.detail, /deeper than 32 levels/);
   }
+});
+
+test('a PATCH past 100 values of an attribute is refused as it is applied (400 tooMany)', async (t) => {
+  const { token } = t.context;
+  const user = (await t.context.scim('POST', '/Users', { token, body: oktaUser('many.emails@example.com') }))
+    .body;
+  // The reported request: 200 operations of 40 emails each.
+  const operations = Array.from({ length: 200 }, (_, i) => ({
+    op: 'add',
+    path: 'emails',
+    value: Array.from({ length: 40 }, (_, j) => ({ value: `u${i}.${j}@example.com`, type: 'work' })),
+  }));
+  // An operation that cannot be applied, after the one that passes the limit: never reached.
+  operations.splice(3, 0, { op: 'add', path: 'emails[type eq "work"].nonsense', value: [] });
+  const res = await t.context.scim('PATCH', `/Users/${user.id}`, { token, body: patchOp(...operations) });
+  isScimError(t, res, 400, 'tooMany');
+  t.regex(res.body.detail, /more than 100 values/);
+  const after = await t.context.scim('GET', `/Users/${user.id}`, { token });
+  t.is(after.body.emails.length, 1, 'nothing was stored');
 });
