@@ -17,6 +17,11 @@ export interface Limits {
   patchOperations: number;
   /** Member ids in one request (400 tooMany). */
   membersPerRequest: number;
+  /**
+   * Group members one list response (GET /Groups, POST /Groups/.search) carries in all: a page
+   * ends before the group that would pass it, and a group larger than it is listed without members.
+   */
+  listMembers: number;
 }
 
 export const DEFAULT_LIMITS: Limits = Object.freeze({
@@ -27,6 +32,8 @@ export const DEFAULT_LIMITS: Limits = Object.freeze({
   jsonDepth: 32,
   patchOperations: 1000,
   membersPerRequest: 20_000,
+  // About 2 MB of JSON: twenty groups of 5,000 members in one page built 18 MB.
+  listMembers: 10_000,
 });
 
 /**

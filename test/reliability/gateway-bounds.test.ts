@@ -1,6 +1,8 @@
 import { once } from 'node:events';
 import http from 'node:http';
 import anyTest, { type TestFn } from 'ava';
+import { loadConfig } from '../../gateway/src/config.js';
+import { DEFAULT_LIMITS } from '../../gateway/src/limits.js';
 import {
   oktaUser,
   patchOp,
@@ -20,8 +22,11 @@ interface Ctx extends GatewayFixture {
 }
 const test = anyTest as TestFn<Ctx>;
 
+const MEMBER_BUDGET = 10;
+
 test.before(async (t) => {
   const fixture = await startGateway({
+    limits: { listMembers: MEMBER_BUDGET },
     rateLimits: { default: { rps: 100_000, burst: 100_000 }, tenants: {} },
   });
   t.context = { ...fixture, token: (await fixture.tenant()).token };
@@ -155,4 +160,71 @@ test('a PATCH past 100 values of an attribute is refused as it is applied (400 t
   t.regex(res.body.detail, /more than 100 values/);
   const after = await t.context.scim('GET', `/Users/${user.id}`, { token });
   t.is(after.body.emails.length, 1, 'nothing was stored');
+});
+
+interface Group {
+  id: string;
+  displayName: string;
+  members?: Array<{ value: string }>;
+}
+
+test('a list page carries at most the member budget; a group larger than it is listed without members', async (t) => {
+  const { token } = await t.context.tenant('Budget');
+  const users: string[] = [];
+  for (let i = 0; i < 15; i++) {
+    users.push(
+      (await t.context.scim('POST', '/Users', { token, body: oktaUser(`budget.${i}@example.com`) })).body.id,
+    );
+  }
+  const sizes: Array<[string, number]> = [
+    ['A', 4],
+    ['B', 4],
+    ['C', 4],
+    ['D', 15],
+    ['E', 2],
+  ];
+  for (const [name, size] of sizes) {
+    const members = users.slice(0, size).map((value) => ({ value }));
+    const res = await t.context.scim('POST', '/Groups', { token, body: { displayName: name, members } });
+    t.is(res.body.members.length, size);
+  }
+  const names = (page: ScimResponse) =>
+    (page.body.Resources as Group[]).map((g) => `${g.displayName}:${g.members?.length ?? '-'}`);
+
+  // By startIndex: each page stops before the group that would pass 10 members.
+  const pages: string[][] = [];
+  for (let start = 1; start <= 5;) {
+    const page = await t.context.scim('GET', `/Groups?count=100&startIndex=${start}`, { token });
+    t.like(page.body, { totalResults: 5, startIndex: start, itemsPerPage: page.body.Resources.length });
+    t.is(page.body.nextCursor, undefined);
+    pages.push(names(page));
+    start += page.body.itemsPerPage;
+  }
+  t.deepEqual(pages, [['A:4', 'B:4'], ['C:4'], ['D:-', 'E:2']]);
+
+  // By cursor: the same pages, each cursor starting at the group left out.
+  const walked: string[][] = [];
+  let cursor = '';
+  do {
+    const page = await t.context.scim('GET', `/Groups?count=100&cursor=${encodeURIComponent(cursor)}`, {
+      token,
+    });
+    walked.push(names(page));
+    cursor = page.body.nextCursor ?? '';
+  } while (cursor && walked.length < 10);
+  t.deepEqual(walked, pages);
+
+  const search = await t.context.scim('POST', '/Groups/.search', { token, body: { count: 100 } });
+  t.deepEqual(names(search), ['A:4', 'B:4']);
+  const without = await t.context.scim('GET', '/Groups?count=100&excludedAttributes=members', { token });
+  t.is(without.body.itemsPerPage, 5, 'without members, the page is not cut');
+  const d = (without.body.Resources as Group[]).find((g) => g.displayName === 'D')!;
+  t.is((await t.context.scim('GET', `/Groups/${d.id}`, { token })).body.members.length, 15);
+});
+
+test('the member budget is a configurable limit, LIST_MAX_MEMBERS', (t) => {
+  t.is(loadConfig({}).limits.listMembers, DEFAULT_LIMITS.listMembers);
+  t.is(DEFAULT_LIMITS.listMembers, 10_000);
+  t.is(loadConfig({ LIST_MAX_MEMBERS: '500' }).limits.listMembers, 500);
+  t.throws(() => loadConfig({ LIST_MAX_MEMBERS: '0' }), { message: /LIST_MAX_MEMBERS/ });
 });

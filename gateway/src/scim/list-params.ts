@@ -15,6 +15,8 @@ export type PagingLimits = Pick<Limits, 'defaultCount' | 'maxCount'> &
 export interface ListParams {
   query: Query;
   startIndex: number;
+  /** The client pages by cursor (RFC 9865), not by startIndex. */
+  cursorPaging: boolean;
   attributes?: string[];
   excludedAttributes?: string[];
 }
@@ -58,6 +60,7 @@ export function listParams(
   }
   return {
     startIndex,
+    cursorPaging: cursor !== undefined,
     attributes: attributeList(pick(source, 'attributes')),
     excludedAttributes: attributeList(pick(source, 'excludedAttributes')),
     query: {
