@@ -93,7 +93,8 @@ export function buildApp(options: AppOptions): Koa {
 
     for (const router of [discovery, resources]) {
       app.use(router.routes());
-      app.use(router.allowedMethods({ throw: true }));
+      // Not thrown: the router then sets `Allow` on a 405, and scimErrors gives it a SCIM body.
+      app.use(router.allowedMethods());
     }
   }
   app.on('error', (error: unknown, ctx?: Koa.Context) => {

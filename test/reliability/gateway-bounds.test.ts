@@ -162,6 +162,62 @@ test('a PATCH past 100 values of an attribute is refused as it is applied (400 t
   t.is(after.body.emails.length, 1, 'nothing was stored');
 });
 
+const cursorOf = (state: unknown) => Buffer.from(JSON.stringify(state)).toString('base64url');
+
+test('crafted cursors, out-of-range indexes and unknown methods are SCIM 4xx/501, never a logged 500', async (t) => {
+  const { token } = t.context;
+  const crafted: Array<[string, string]> = [
+    ['/Users?sortBy=userName', cursorOf({ o: 'user_name', d: false, k: [1, 2], p: 0 })],
+    ['/Users?sortBy=userName', cursorOf({ o: 'user_name', d: false, k: { a: 1 }, p: 0 })],
+    ['/Users?sortBy=userName', cursorOf({ o: 'user_name', d: false, k: null, p: 0 })],
+    ['/Users?sortBy=userName', cursorOf({ o: 'user_name', d: false, k: true, p: 0 })],
+    ['/Users?sortBy=userName', cursorOf({ o: 'user_name', d: false, k: 'x'.repeat(5000), p: 0 })],
+    ['/Users?sortBy=active', cursorOf({ o: 'active', d: false, k: 'yes', p: 0 })],
+    ['/Users', cursorOf({ o: '', d: false, k: 1, p: -1 })],
+    ['/Users', cursorOf({ o: '', d: false, k: 1, p: 1.5 })],
+    ['/Users', cursorOf({ o: '', d: false, k: 1, p: 2 ** 40 })],
+    ['/Users', cursorOf({ o: '', d: false, k: 1, p: '1' })],
+    ['/Users', cursorOf({ o: '', d: 'false', k: 1, p: 1 })],
+    ['/Users', cursorOf({ o: 5, d: false, k: 1, p: 1 })],
+    ['/Users', cursorOf([1, 2])],
+    ['/Users', cursorOf(null)],
+    ['/Users', '!!not base64!!'],
+    ['/Users', 'A'.repeat(10_000)],
+    ['/Groups?sortBy=displayName', cursorOf({ o: 'name', d: false, k: [1], p: 0 })],
+  ];
+  for (const [path, cursor] of crafted) {
+    const sep = path.includes('?') ? '&' : '?';
+    const res = await t.context.scim('GET', `${path}${sep}cursor=${encodeURIComponent(cursor)}`, { token });
+    isScimError(t, res, 400, 'invalidValue');
+  }
+  for (const startIndex of ['4294967297', '2147483648', '1e30']) {
+    isScimError(
+      t,
+      await t.context.scim('GET', `/Users?startIndex=${startIndex}`, { token }),
+      400,
+      'invalidValue',
+    );
+  }
+  isScimError(
+    t,
+    await t.context.scim('POST', '/Groups/.search', { token, body: { startIndex: 4294967297 } }),
+    400,
+    'invalidValue',
+  );
+  const last = await t.context.scim('GET', '/Users?startIndex=2147483647', { token });
+  t.like(last.body, { startIndex: 2147483647, itemsPerPage: 0 });
+
+  for (const method of ['PROPFIND', 'QUERY', 'MKCOL']) {
+    isScimError(t, await t.context.scim(method, '/Users', { token }), 501);
+  }
+  const notAllowed = await t.context.scim('PUT', '/Users', { token, body: {} });
+  isScimError(t, notAllowed, 405);
+  t.regex(notAllowed.headers.get('allow') ?? '', /\bGET\b.*\bPOST\b/);
+
+  const failures = t.context.logs.filter((line) => 'err' in line || 'errorClass' in line);
+  t.deepEqual(failures, [], 'no request failed on the server');
+});
+
 interface Group {
   id: string;
   displayName: string;
