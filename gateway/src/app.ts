@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Router from '@koa/router';
 import Koa from 'koa';
 import type { DirectoryClients } from '../../services/directory/client.js';
+import { errorSummary } from '../../services/directory/error-summary.js';
 import { authenticate, type Caller } from './auth.js';
 import { scimErrors } from './errors/middleware.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
@@ -20,6 +21,8 @@ export { SCIM_PREFIXES } from './scim-gate.js';
 export interface Logger {
   info(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
+  /** Where the full error of a failed request goes: off at the default level. */
+  debug?(obj: object, msg?: string): void;
 }
 
 export interface AppOptions {
@@ -97,8 +100,11 @@ export function buildApp(options: AppOptions): Koa {
       app.use(router.allowedMethods());
     }
   }
+  // The error's class and code only: its message and stack (SQL from a driver, file paths) at debug.
   app.on('error', (error: unknown, ctx?: Koa.Context) => {
-    options.logger.error({ err: error, method: ctx?.method, path: ctx?.path }, 'request failed');
+    const request = { method: ctx?.method, path: ctx?.path };
+    options.logger.error({ ...request, ...errorSummary(error) }, 'request failed');
+    options.logger.debug?.({ ...request, err: error }, 'request failed: details');
   });
   return app;
 }
