@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Router from '@koa/router';
 import Koa from 'koa';
 import type { DirectoryClients } from '../../services/directory/client.js';
+import { errorSummary } from '../../services/directory/error-summary.js';
 import { authenticate, type Caller } from './auth.js';
 import { scimErrors } from './errors/middleware.js';
 import { rejectionLog, type RejectionLog } from './errors/rejection-log.js';
@@ -14,13 +15,15 @@ import { rootSearchRoute } from './routes/search.js';
 import { userRoutes } from './routes/users.js';
 import { operationRoutes } from './routes/operations.js';
 import { httpDuration, httpRequests, rejectedRequests } from './metrics.js';
+import { scimGate, SCIM_PREFIXES } from './scim-gate.js';
 
-/** Where the SCIM API is served: Wizer's published base path, and the short one. */
-export const SCIM_PREFIXES = ['/api/v1/scim/v2', '/scim/v2'];
+export { SCIM_PREFIXES } from './scim-gate.js';
 
 export interface Logger {
   info(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
+  /** Where the full error of a failed request goes: off at the default level. */
+  debug?(obj: object, msg?: string): void;
 }
 
 export interface AppOptions {
@@ -78,29 +81,33 @@ export function buildApp(options: AppOptions): Koa {
   operationRoutes(operations, options.directory);
   app.use(operations.routes());
 
-  const tenantRate = rateLimit(options.rateLimits ?? DEFAULT_RATE_LIMITS);
+  // Authentication comes before every router, so no path variant reaches a handler without it.
+  app.use(
+    scimGate(
+      authenticate(options.directory, options.authCacheMs),
+      rateLimit(options.rateLimits ?? DEFAULT_RATE_LIMITS),
+    ),
+  );
   for (const prefix of SCIM_PREFIXES) {
-    const setPrefix: Koa.Middleware = async (ctx, next) => {
-      ctx.state.scimPrefix = prefix;
-      await next();
-    };
     const discovery = new Router({ prefix });
-    discovery.use(setPrefix);
     discoveryRoutes(discovery, limits, options.bodyLimit);
 
     const resources = new Router({ prefix });
-    resources.use(setPrefix, authenticate(options.directory, options.authCacheMs), tenantRate);
     userRoutes(resources, deps);
     groupRoutes(resources, deps);
     rootSearchRoute(resources, deps);
 
     for (const router of [discovery, resources]) {
       app.use(router.routes());
-      app.use(router.allowedMethods({ throw: true }));
+      // Not thrown: the router then sets `Allow` on a 405, and scimErrors gives it a SCIM body.
+      app.use(router.allowedMethods());
     }
   }
+  // The error's class and code only: its message and stack (SQL from a driver, file paths) at debug.
   app.on('error', (error: unknown, ctx?: Koa.Context) => {
-    options.logger.error({ err: error, method: ctx?.method, path: ctx?.path }, 'request failed');
+    const request = { method: ctx?.method, path: ctx?.path };
+    options.logger.error({ ...request, ...errorSummary(error) }, 'request failed');
+    options.logger.debug?.({ ...request, err: error }, 'request failed: details');
   });
   return app;
 }

@@ -11,7 +11,8 @@ export interface Caller {
   actor: string;
 }
 
-const UNAUTHORIZED = () =>
+/** The 401 every unauthenticated SCIM request gets (RFC 6750 §3: with a WWW-Authenticate challenge). */
+export const UNAUTHORIZED = () =>
   new ScimError(
     401,
     'Authentication required: send the API token Wizer issued as "Authorization: Bearer <token>".',

@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import getRawBody from 'raw-body';
 import { badRequest, ScimError } from './errors/scim-error.js';
+import { depthExceededAt } from './json-depth.js';
 import { DEFAULT_LIMITS } from './limits.js';
 
 /** Media types a SCIM body may come as (RFC 7644 §3.1), with any charset parameter. */
@@ -9,22 +10,10 @@ const JSON_TYPES = /^application\/(scim\+)?json\s*(;.*)?$/i;
 /**
  * Reads and parses a JSON request body within `limit` bytes: a declared
  * Content-Length over the limit is refused before reading, a chunked body as
- * soon as it passes it (413). A body that is not JSON is `invalidSyntax`.
+ * soon as it passes it (413). A body that is not JSON, or nests deeper than
+ * `maxDepth`, is `invalidSyntax`; the depth is checked on the text, before
+ * `JSON.parse` runs, so a deeply nested body costs one linear scan at most.
  */
-/** How deeply arrays and objects nest, without recursion (a hostile body must not exhaust the stack). */
-export function jsonDepth(value: unknown): number {
-  let deepest = 0;
-  const stack: Array<[unknown, number]> = [[value, 1]];
-  while (stack.length) {
-    const [node, depth] = stack.pop()!;
-    if (typeof node !== 'object' || node === null) continue;
-    deepest = Math.max(deepest, depth);
-    for (const child of Object.values(node))
-      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
-  }
-  return deepest;
-}
-
 export async function readJson(
   ctx: Context,
   limit: number,
@@ -48,6 +37,8 @@ export async function readJson(
     throw badRequest('invalidSyntax', 'The body could not be read.');
   }
   if (!text.trim()) throw badRequest('invalidSyntax', 'the request needs a JSON body');
+  if (depthExceededAt(text, maxDepth) !== -1)
+    throw badRequest('invalidSyntax', `The body nests deeper than ${maxDepth} levels.`);
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -57,7 +48,5 @@ export async function readJson(
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw badRequest('invalidSyntax', 'The body must be a JSON object.');
   }
-  if (jsonDepth(body) > maxDepth)
-    throw badRequest('invalidSyntax', `The body nests deeper than ${maxDepth} levels.`);
   return body as Record<string, unknown>;
 }

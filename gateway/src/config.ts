@@ -123,6 +123,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       jsonDepth: int('JSON_MAX_DEPTH', DEFAULT_LIMITS.jsonDepth, 4, 256),
       patchOperations: int('PATCH_MAX_OPERATIONS', DEFAULT_LIMITS.patchOperations, 1, 100_000),
       membersPerRequest: int('MEMBERS_MAX_PER_REQUEST', DEFAULT_LIMITS.membersPerRequest, 1, 100_000),
+      listMembers: int('LIST_MAX_MEMBERS', DEFAULT_LIMITS.listMembers, 1, 1_000_000),
     },
     rateLimits: {
       default: {

@@ -22,6 +22,24 @@ export function toScimError(error: unknown): ScimError {
   return new ScimError(500, 'An internal error occurred.');
 }
 
+/**
+ * The SCIM error for a status Koa or the router set without a body: 404 for a path no route
+ * matches, 405 for a method a path does not take (the router has set `Allow`), 501 for a method
+ * no route takes (PROPFIND, QUERY…).
+ */
+function bodilessError(ctx: Context): ScimError {
+  switch (ctx.status) {
+    case 404:
+      return new ScimError(404, `No such endpoint: ${ctx.method} ${ctx.path}`);
+    case 405:
+      return new ScimError(405, `Method ${ctx.method} is not allowed on this resource.`);
+    case 501:
+      return new ScimError(501, `Method ${ctx.method} is not supported.`);
+    default:
+      return new ScimError(ctx.status, 'The request was refused.');
+  }
+}
+
 /** What the provisioning log should say the rejected request was about. */
 function subjectOf(ctx: Context): { resourceType: string; resourceId: string; resourceName: string } {
   const path = ctx.path.toLowerCase();
@@ -44,8 +62,7 @@ export function scimErrors(rejections: RejectionLog): Middleware {
   return async (ctx, next) => {
     try {
       await next();
-      if (ctx.status === 404 && ctx.body === undefined)
-        throw new ScimError(404, `No such endpoint: ${ctx.method} ${ctx.path}`);
+      if (ctx.status >= 400 && ctx.body == null) throw bodilessError(ctx);
     } catch (error) {
       const scim = toScimError(error);
       ctx.status = scim.status;
@@ -53,7 +70,8 @@ export function scimErrors(rejections: RejectionLog): Middleware {
       ctx.body = scim.toJSON();
       for (const [name, value] of Object.entries(scim.headers)) ctx.set(name, value);
       ctx.state.scimType = scim.scimType;
-      if (scim.status >= 500) ctx.app.emit('error', error, ctx);
+      // 501 is a client's unknown method, not a failure of ours.
+      if (scim.status >= 500 && scim.status !== 501) ctx.app.emit('error', error, ctx);
       const caller = ctx.state.caller as Caller | undefined;
       if (caller && scim.status >= 400 && scim.status < 500) {
         await rejections.rejected({

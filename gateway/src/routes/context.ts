@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'koa';
 import type { DirectoryClients } from '../../../services/directory/client.js';
-import type { Caller } from '../auth.js';
+import { UNAUTHORIZED, type Caller } from '../auth.js';
 import { readJson } from '../body.js';
 import { SCIM_CONTENT_TYPE } from '../errors/middleware.js';
 import { ScimError } from '../errors/scim-error.js';
@@ -14,7 +14,15 @@ export interface RouteDeps {
   bodyLimit: number;
 }
 
-export const callerOf = (ctx: Context): Caller => ctx.state.caller as Caller;
+/**
+ * The authenticated caller of this request. The SCIM gate sets it before any route runs; should a
+ * route ever be reached without one, the request is refused (401) rather than served or crashed.
+ */
+export function callerOf(ctx: Context): Caller {
+  const caller = ctx.state.caller as Caller | undefined;
+  if (!caller) throw UNAUTHORIZED();
+  return caller;
+}
 
 /** Settings for every directory call made on behalf of this request. */
 export const asCaller = (ctx: Context) => ({ actor: callerOf(ctx).actor });
@@ -23,7 +31,9 @@ export const asCaller = (ctx: Context) => ({ actor: callerOf(ctx).actor });
 export const baseUrlOf = (ctx: Context): string =>
   `${ctx.protocol}://${ctx.host}${ctx.state.scimPrefix as string}`;
 
+/** The request's JSON body, read only for an authenticated caller (see callerOf). */
 export async function bodyOf(ctx: Context, deps: RouteDeps): Promise<Record<string, unknown>> {
+  callerOf(ctx);
   const body = await readJson(ctx, deps.bodyLimit, deps.limits.jsonDepth);
   ctx.state.body = body;
   return body;

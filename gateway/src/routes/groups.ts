@@ -1,6 +1,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { Department, DepartmentOrigin, type Member } from '#proto/department.js';
+import type { Query } from '#proto/query.js';
 import { MembershipSource } from '#proto/user.js';
 import { ScimError } from '../errors/scim-error.js';
 import { groupFromScim, groupToScim } from '../scim/group-mapper.js';
@@ -26,8 +27,15 @@ const MEMBERS_PAGE = 1000;
 export function groupRoutes(router: Router, deps: RouteDeps): void {
   const { directory } = deps.directory;
 
-  /** Every pushed member, page by page (only when the response includes members). */
-  const membersOf = async (ctx: Context, departmentId: string): Promise<Member[]> => {
+  /**
+   * A group's pushed members, page by page (only when the response includes members); undefined,
+   * without reading further, as soon as the group proves to have more than `budget`.
+   */
+  const membersOf = async (
+    ctx: Context,
+    departmentId: string,
+    budget = Infinity,
+  ): Promise<Member[] | undefined> => {
     const members: Member[] = [];
     let cursor = '';
     do {
@@ -36,12 +44,14 @@ export function groupRoutes(router: Router, deps: RouteDeps): void {
           tenantId: callerOf(ctx).tenantId,
           departmentId,
           source: MembershipSource.MEMBERSHIP_SOURCE_PUSHED,
-          limit: MEMBERS_PAGE,
+          limit: Math.min(MEMBERS_PAGE, budget - members.length + 1),
           cursor,
         },
         asCaller(ctx),
       );
+      if (page.total > budget) return undefined;
       members.push(...page.members);
+      if (members.length > budget) return undefined;
       cursor = page.nextCursor;
     } while (cursor);
     return members;
@@ -65,17 +75,31 @@ export function groupRoutes(router: Router, deps: RouteDeps): void {
     if (status === 201) ctx.set('Location', `${baseUrlOf(ctx)}/Groups/${department.id}`);
   };
 
+  /**
+   * A page of groups. With members, a page carries at most `limits.listMembers` of them in all: it
+   * ends before the first group that would pass the budget, so it may hold fewer groups than
+   * `count` (RFC 7644 §3.4.2.4 allows it; itemsPerPage says how many, and the client's next
+   * startIndex or cursor starts at the group left out). A group larger than the whole budget,
+   * first on its page, is listed without `members`: read those with GET /Groups/{id}.
+   */
   const list = async (ctx: Context, source: Record<string, unknown>) => {
     const params = listParams(GROUP_TYPE, source, deps.limits, PUSHED_ONLY);
-    const page = await directory.listDepartments(
-      { tenantId: callerOf(ctx).tenantId, query: params.query },
-      asCaller(ctx),
-    );
+    const tenantId = callerOf(ctx).tenantId;
+    const page = await directory.listDepartments({ tenantId, query: params.query }, asCaller(ctx));
     const loadMembers = wantsMembers(params.attributes, params.excludedAttributes);
     const base = baseUrlOf(ctx);
     const resources = [];
+    let budget = deps.limits.listMembers;
+    let nextCursor = page.nextCursor;
     for (const department of page.departments) {
-      const members = loadMembers ? await membersOf(ctx, department.id) : undefined;
+      const members = loadMembers ? await membersOf(ctx, department.id, budget) : undefined;
+      if (loadMembers && !members && resources.length > 0) {
+        nextCursor = params.cursorPaging
+          ? await cursorAfter(ctx, params.query, page.departments, resources.length)
+          : '';
+        break;
+      }
+      budget -= members?.length ?? 0;
       resources.push(
         project(
           GROUP_TYPE,
@@ -85,7 +109,26 @@ export function groupRoutes(router: Router, deps: RouteDeps): void {
         ),
       );
     }
-    send(ctx, 200, listResponse(resources, page.total, params.startIndex, page.nextCursor));
+    send(ctx, 200, listResponse(resources, page.total, params.startIndex, nextCursor));
+  };
+
+  /**
+   * The cursor after the first `kept` groups of a page that ended early: the directory's cursor
+   * is opaque, so the page is asked again with that size. Should the groups have changed in
+   * between, the client retries rather than page past a group it never saw.
+   */
+  const cursorAfter = async (ctx: Context, query: Query, shown: Department[], kept: number) => {
+    const again = await directory.listDepartments(
+      { tenantId: callerOf(ctx).tenantId, query: { ...query, limit: kept } },
+      asCaller(ctx),
+    );
+    const same =
+      again.departments.length === kept && again.departments.every((d, i) => d.id === shown[i]?.id);
+    if (!same)
+      throw new ScimError(503, 'The groups changed while this page was read; retry.', undefined, {
+        'Retry-After': '1',
+      });
+    return again.nextCursor;
   };
 
   router.get('/Groups', (ctx) => list(ctx, ctx.query));

@@ -15,9 +15,17 @@ export type PagingLimits = Pick<Limits, 'defaultCount' | 'maxCount'> &
 export interface ListParams {
   query: Query;
   startIndex: number;
+  /** The client pages by cursor (RFC 9865), not by startIndex. */
+  cursorPaging: boolean;
   attributes?: string[];
   excludedAttributes?: string[];
 }
+
+/**
+ * The largest startIndex: the offset travels to the directory as a uint32, and no tenant comes near
+ * 2³¹ resources, so a larger one is refused (400 invalidValue) rather than failing to encode (500).
+ */
+export const MAX_START_INDEX = 2 ** 31 - 1;
 
 function integer(value: unknown, name: string): number | undefined {
   if (value === undefined || value === null || value === '') return undefined;
@@ -28,8 +36,8 @@ function integer(value: unknown, name: string): number | undefined {
 
 /**
  * Reads list parameters from a query string or a SearchRequest body (RFC 7644
- * §3.4.2, §3.4.3): startIndex below 1 counts as 1; count is clamped to 0…max;
- * `count=0` asks only for the total.
+ * §3.4.2, §3.4.3): startIndex below 1 counts as 1, above MAX_START_INDEX is refused;
+ * count is clamped to 0…max; `count=0` asks only for the total.
  */
 export function listParams(
   type: ResourceTypeDef,
@@ -39,6 +47,8 @@ export function listParams(
   options: { unknownMatchesNothing?: boolean } = {},
 ): ListParams {
   const startIndex = Math.max(1, integer(pick(source, 'startIndex'), 'startIndex') ?? 1);
+  if (startIndex > MAX_START_INDEX)
+    throw badRequest('invalidValue', `startIndex must be at most ${MAX_START_INDEX}`);
   const count = Math.min(
     limits.maxCount,
     Math.max(0, integer(pick(source, 'count'), 'count') ?? limits.defaultCount),
@@ -58,6 +68,7 @@ export function listParams(
   }
   return {
     startIndex,
+    cursorPaging: cursor !== undefined,
     attributes: attributeList(pick(source, 'attributes')),
     excludedAttributes: attributeList(pick(source, 'excludedAttributes')),
     query: {

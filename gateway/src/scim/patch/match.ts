@@ -2,12 +2,13 @@ import { badRequest } from '../../errors/scim-error.js';
 import { isObject } from '../coerce.js';
 import type { Filter } from '../filter/ast.js';
 import type { AttributeDef } from '../schemas.js';
+import { keyIn } from './keys.js';
 
 type Json = Record<string, unknown>;
 
 function valueOf(item: Json, name: string): unknown {
-  const key = Object.keys(item).find((k) => k.toLowerCase() === name.toLowerCase());
-  return key === undefined ? undefined : item[key];
+  const key = keyIn(item, name);
+  return Object.hasOwn(item, key) ? item[key] : undefined;
 }
 
 function normalise(value: unknown, caseExact: boolean): unknown {

@@ -9,13 +9,18 @@ import {
   UnauthenticatedError,
   VersionMismatchError,
 } from '../domain/errors.js';
+import { errorSummary } from '../../error-summary.js';
 
 /** The trailer that carries the machine-readable reason of an INVALID_ARGUMENT. */
 export const REASON_TRAILER = 'x-wizer-reason';
 /** With OUT_OF_RANGE (reason EVENTS_PRUNED): the highest removed sequence, to resume after. */
 export const PRUNED_THROUGH_TRAILER = 'x-wizer-pruned-through';
 
-export type Logger = { error(obj: object, msg: string): void };
+export type Logger = {
+  error(obj: object, msg: string): void;
+  /** Where the full error of an unexpected failure goes: off at the default level. */
+  debug?(obj: object, msg: string): void;
+};
 
 function statusError(code: status, details: string, reason?: string): Partial<ServiceError> {
   const metadata = new Metadata();
@@ -25,10 +30,11 @@ function statusError(code: status, details: string, reason?: string): Partial<Se
 
 /**
  * The one door from thrown errors to gRPC statuses. Domain errors carry deliberate
- * messages; anything else is logged here with its stack and answered with a fixed
- * message, so no SQL, stack or file path ever reaches a caller.
+ * messages; anything else is answered with a fixed message, so no SQL, stack or file
+ * path ever reaches a caller, and logged here: its class, driver code and the method
+ * at the error level, the full error (SQL, bound values, stack) only at debug level.
  */
-export function toStatus(error: unknown, logger: Logger): Partial<ServiceError> {
+export function toStatus(error: unknown, logger: Logger, method?: string): Partial<ServiceError> {
   if (error instanceof NotFoundError) return statusError(status.NOT_FOUND, error.message);
   if (error instanceof ConflictError) return statusError(status.ALREADY_EXISTS, error.message, 'UNIQUENESS');
   if (error instanceof InvalidArgumentError)
@@ -45,6 +51,7 @@ export function toStatus(error: unknown, logger: Logger): Partial<ServiceError> 
   if (error instanceof RetryableError) {
     return statusError(error.kind === 'aborted' ? status.ABORTED : status.UNAVAILABLE, error.message);
   }
-  logger.error({ err: error }, 'unexpected error in a directory call');
+  logger.error({ method, ...errorSummary(error) }, 'unexpected error in a directory call');
+  logger.debug?.({ method, err: error }, 'unexpected error in a directory call: details');
   return statusError(status.INTERNAL, 'internal error');
 }

@@ -15,7 +15,7 @@ export function unary<Req, Res>(
   return (call, callback) => {
     handler(call.request, call).then(
       (response) => callback(null, response),
-      (error: unknown) => callback(toStatus(error, logger)),
+      (error: unknown) => callback(toStatus(error, logger, call.getPath())),
     );
   };
 }

@@ -109,8 +109,16 @@ function encodeMemberCursor(row: MemberRow): string {
 function decodeMemberCursor(cursor: string): [number, string] {
   try {
     const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && Number.isInteger(value[0]) && typeof value[1] === 'string') {
-      return [value[0], value[1]];
+    // Checked to the column's range, so no cursor makes the driver throw.
+    const [pk, source] = Array.isArray(value) ? (value as unknown[]) : [];
+    if (
+      Number.isSafeInteger(pk) &&
+      (pk as number) >= 0 &&
+      (pk as number) <= 2 ** 31 - 1 &&
+      typeof source === 'string' &&
+      source.length <= 16
+    ) {
+      return [pk as number, source];
     }
   } catch {
     // fall through

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { InvalidArgumentError } from '../domain/errors.js';
 import { foldIdentity } from '../domain/identity.js';
+import { MAX_KEY_LENGTH } from '../domain/validation.js';
 import type { Filter, FilterValue, Operator, Query } from '../domain/types.js';
 
 /**
@@ -155,15 +156,57 @@ export function encodeCursor(state: CursorState): string {
   return Buffer.from(JSON.stringify(state)).toString('base64url');
 }
 
+/**
+ * Sort keys are indexed columns of at most MAX_KEY_LENGTH characters; lower-casing may lengthen a
+ * few characters (İ → i̇), hence the factor of two. Its cursor, base64 of up to 3 bytes a character, stays within MAX_CURSOR_LENGTH.
+ */
+const MAX_SORT_KEY_LENGTH = 2 * MAX_KEY_LENGTH;
+const MAX_CURSOR_LENGTH = 8192;
+/** Primary keys are 32-bit serials in both stores. */
+const MAX_PK = 2 ** 31 - 1;
+
+const invalidCursor = (why = 'the cursor is not one this service issued') =>
+  new InvalidArgumentError('INVALID_CURSOR', why);
+
+/**
+ * Every field of a decoded cursor is checked before any of it reaches SQL: a cursor is client
+ * input, and a sort key that is an array or an object, or a primary key past the column's range,
+ * made the driver throw (a 500 whose message held the statement and its values).
+ */
+function isCursorState(state: unknown): state is CursorState {
+  if (typeof state !== 'object' || state === null || Array.isArray(state)) return false;
+  const { o, d, k, p } = state as Record<string, unknown>;
+  const sortKey =
+    (typeof k === 'string' && k.length <= MAX_SORT_KEY_LENGTH) ||
+    (typeof k === 'number' && Number.isFinite(k)) ||
+    typeof k === 'boolean';
+  return (
+    typeof o === 'string' &&
+    typeof d === 'boolean' &&
+    sortKey &&
+    Number.isSafeInteger(p) &&
+    (p as number) >= 0 &&
+    (p as number) <= MAX_PK
+  );
+}
+
 function decodeCursor(cursor: string): CursorState {
+  if (cursor.length > MAX_CURSOR_LENGTH) throw invalidCursor();
+  let state: unknown;
   try {
-    const state = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (typeof state.o === 'string' && typeof state.d === 'boolean' && Number.isInteger(state.p))
-      return state;
+    state = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    // fall through
+    throw invalidCursor();
   }
-  throw new InvalidArgumentError('INVALID_CURSOR', 'the cursor is not one this service issued');
+  if (!isCursorState(state)) throw invalidCursor();
+  return state;
+}
+
+/** Whether a sort key has the type the field's rows give it (SQLite returns booleans as 0 or 1). */
+function keyFits(spec: FieldSpec | undefined, key: CursorState['k']): boolean {
+  if (!spec) return true; // ordered by the primary key alone: the key is not used
+  if (spec.type === 'boolean') return typeof key === 'boolean' || key === 0 || key === 1;
+  return typeof key === 'string';
 }
 
 /** The validated paging and ordering of a query, ready to apply. */
@@ -194,8 +237,9 @@ export function planQuery(catalog: Catalog, query: Query, pk: string): Plan {
     if (query.offset) throw new InvalidArgumentError('INVALID_VALUE', 'use either a cursor or an offset');
     after = decodeCursor(query.cursor);
     if (after.o !== orderField || after.d !== query.descending) {
-      throw new InvalidArgumentError('INVALID_CURSOR', 'the cursor belongs to a query with another ordering');
+      throw invalidCursor('the cursor belongs to a query with another ordering');
     }
+    if (!keyFits(orderField ? catalog.fields[orderField] : undefined, after.k)) throw invalidCursor();
   }
   return { orderExpr, orderField, descending: query.descending, limit, offset: query.offset, after };
 }
