@@ -102,6 +102,7 @@ export function channelHandlers(
               request: call.value,
               metadata,
               getAuthContext: () => stream.getAuthContext(),
+              getPath: () => `/wizer.directory.v1.${method}`,
             };
             bindPrincipal(unaryCall, principal);
             inFlight++;
