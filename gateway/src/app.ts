@@ -32,6 +32,8 @@ export interface AppOptions {
   bodyLimit: number;
   /** How long an authenticated token is trusted before asking the directory again. */
   authCacheMs?: number;
+  /** The clock (milliseconds) of the auth cache and the rate limiter; default Date.now. Tests pass their own. */
+  clock?: () => number;
   /** Trust X-Forwarded-* (only behind a proxy that sets them). */
   trustProxy?: boolean;
   logger: Logger;
@@ -75,7 +77,7 @@ export function buildApp(options: AppOptions): Koa {
   operationRoutes(operations, options.directory);
   app.use(operations.routes());
 
-  const tenantRate = rateLimit(options.rateLimits ?? DEFAULT_RATE_LIMITS);
+  const tenantRate = rateLimit(options.rateLimits ?? DEFAULT_RATE_LIMITS, options.clock);
   for (const prefix of SCIM_PREFIXES) {
     const setPrefix: Koa.Middleware = async (ctx, next) => {
       ctx.state.scimPrefix = prefix;
@@ -86,7 +88,7 @@ export function buildApp(options: AppOptions): Koa {
     discoveryRoutes(discovery, limits, options.bodyLimit);
 
     const resources = new Router({ prefix });
-    resources.use(setPrefix, authenticate(options.directory, options.authCacheMs), tenantRate);
+    resources.use(setPrefix, authenticate(options.directory, options.authCacheMs, options.clock), tenantRate);
     userRoutes(resources, deps);
     groupRoutes(resources, deps);
     rootSearchRoute(resources, deps);

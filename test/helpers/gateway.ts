@@ -50,6 +50,8 @@ export async function startGateway(
     limits?: Partial<Limits>;
     rateLimits?: RateLimits;
     headersTimeoutMs?: number;
+    /** The gateway's clock for the auth cache and the rate limiter (milliseconds); default Date.now. */
+    clock?: () => number;
   } = {},
 ): Promise<GatewayFixture> {
   const directory = await startDirectory();
@@ -65,6 +67,7 @@ export async function startGateway(
     rateLimits: options.rateLimits,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     authCacheMs: options.authCacheMs,
+    clock: options.clock,
     logger: { info: (o) => logs.push(o), error: (o) => logs.push(o) },
   });
   const { server } = createServer(app, {
