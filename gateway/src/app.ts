@@ -36,6 +36,8 @@ export interface AppOptions {
   bodyLimit: number;
   /** How long an authenticated token is trusted before asking the directory again. */
   authCacheMs?: number;
+  /** The clock (milliseconds) of the auth cache and the rate limiter; default Date.now. Tests pass their own. */
+  clock?: () => number;
   /** Trust X-Forwarded-* (only behind a proxy that sets them). */
   trustProxy?: boolean;
   /** Where rejected requests are logged; by default sampled with the default limits. */
@@ -84,8 +86,8 @@ export function buildApp(options: AppOptions): Koa {
   // Authentication comes before every router, so no path variant reaches a handler without it.
   app.use(
     scimGate(
-      authenticate(options.directory, options.authCacheMs),
-      rateLimit(options.rateLimits ?? DEFAULT_RATE_LIMITS),
+      authenticate(options.directory, options.authCacheMs, options.clock),
+      rateLimit(options.rateLimits ?? DEFAULT_RATE_LIMITS, options.clock),
     ),
   );
   for (const prefix of SCIM_PREFIXES) {

@@ -42,27 +42,32 @@ const CACHE_LIMIT = 10_000;
  * Authenticates every request through the directory. Answers, and refusals, are
  * cached for `cacheMs` (default 1 s) by a hash of the token, so a revoked token
  * stops working within that time on every gateway, and a flood of bad tokens costs
- * at most one directory call per token per second.
+ * at most one directory call per token per second. `now` (milliseconds) is the
+ * cache's clock; tests pass their own.
  */
-export function authenticate(directory: DirectoryClients, cacheMs = 1000): Middleware {
+export function authenticate(
+  directory: DirectoryClients,
+  cacheMs = 1000,
+  now: () => number = Date.now,
+): Middleware {
   const cache = new Map<string, { caller?: Caller; until: number }>();
   return async (ctx, next) => {
     const token = tokenOf(ctx.get('authorization'));
     if (!token || !TOKEN_SHAPE.test(token)) throw UNAUTHORIZED();
     const key = createHash('sha256').update(token).digest('base64');
-    const now = Date.now();
+    const at = now();
     let hit = cache.get(key);
-    if (!hit || hit.until <= now) {
+    if (!hit || hit.until <= at) {
       try {
         const auth = await directory.admin.authenticateToken({ token });
         hit = {
           caller: { tenantId: auth.tenantId, tokenId: auth.tokenId, actor: `token:${auth.tokenId}` },
-          until: now + cacheMs,
+          until: at + cacheMs,
         };
       } catch (error) {
         const mapped = grpcToScim(error);
         if (mapped?.status !== 401) throw mapped ?? error;
-        hit = { until: now + cacheMs };
+        hit = { until: at + cacheMs };
       }
       if (cache.size >= CACHE_LIMIT) cache.clear();
       cache.set(key, hit);

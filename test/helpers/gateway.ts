@@ -51,6 +51,8 @@ export async function startGateway(
     rateLimits?: RateLimits;
     headersTimeoutMs?: number;
     unary?: boolean;
+    /** The gateway's clock for the auth cache and the rate limiter (milliseconds); default Date.now. */
+    clock?: () => number;
   } = {},
 ): Promise<GatewayFixture> {
   const directory = await startDirectory();
@@ -68,6 +70,7 @@ export async function startGateway(
     rateLimits: options.rateLimits,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     authCacheMs: options.authCacheMs,
+    clock: options.clock,
     logger: { info: (o) => logs.push(o), error: (o) => logs.push(o) },
   });
   const { server } = createServer(app, {

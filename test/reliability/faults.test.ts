@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -35,6 +36,30 @@ async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 30
   }
   return Date.now() - started;
 }
+
+/**
+ * Conditions over the test's own counters, as signals: `when(ready)` resolves as soon as `ready()`
+ * holds, checked at once and at every `changed()`, which the clients call after each outcome.
+ */
+function signals() {
+  const waiting = new Set<{ ready: () => boolean; resolve: () => void }>();
+  return {
+    changed() {
+      for (const w of waiting)
+        if (w.ready()) {
+          waiting.delete(w);
+          w.resolve();
+        }
+    },
+    when(ready: () => boolean): Promise<void> {
+      if (ready()) return Promise.resolve();
+      return new Promise((resolve) => waiting.add({ ready, resolve }));
+    },
+  };
+}
+
+/** Client-side pause between failed attempts, so a flood of refusals does not starve the restart. */
+const backoff = () => new Promise((r) => setTimeout(r, 20));
 
 test.before(async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wizer-faults-'));
@@ -124,34 +149,51 @@ async function killDirectory(t: { context: Ctx }, signal: NodeJS.Signals = 'SIGK
 test.serial(
   'kill -9 during an import by 16 clients: every acknowledged user is there once, whole; retries do not duplicate',
   async (t) => {
+    const KILL_AFTER = 60;
     const acknowledged = new Map<string, string>();
     const unanswered = new Set<string>();
+    let phase: 'importing' | 'killed' | 'restarted' = 'importing';
+    let failedAfterKill = 0;
+    let acknowledgedAfterRestart = 0;
     let running = true;
+    const progress = signals();
     const client = async (c: number) => {
       for (let i = 0; running; i++) {
         const userName = `import-${c}-${i}@example.com`;
+        let ok = false;
         try {
           const res = await scim(t, 'POST', '/Users', oktaUser(userName), { 'Idempotency-Key': userName });
-          if (res.status === 201) acknowledged.set(userName, res.body.id);
-          else unanswered.add(userName);
+          ok = res.status === 201;
+          if (ok) acknowledged.set(userName, res.body.id);
         } catch {
-          unanswered.add(userName);
+          // no answer at all
         }
+        if (ok && phase === 'restarted') acknowledgedAfterRestart++;
+        if (!ok) {
+          unanswered.add(userName);
+          if (phase === 'killed') failedAfterKill++;
+        }
+        progress.changed();
+        if (!ok) await backoff();
       }
     };
     const clients = Array.from({ length: 16 }, (_, c) => client(c));
-    await new Promise((r) => setTimeout(r, 1500));
+    // The kill follows the test's own count of acknowledged users, not a time.
+    await progress.when(() => acknowledged.size >= KILL_AFTER);
     await killDirectory(t);
+    phase = 'killed';
     const before = acknowledged.size;
-    await new Promise((r) => setTimeout(r, 500));
+    await progress.when(() => failedAfterKill > 0);
     await t.context.startDirectory();
-    await new Promise((r) => setTimeout(r, 1000));
+    phase = 'restarted';
+    await progress.when(() => acknowledgedAfterRestart > 0);
     running = false;
     await Promise.all(clients);
     t.log(
       `${acknowledged.size} acknowledged (${before} before the kill), ${unanswered.size} failed or unanswered`,
     );
-    t.true(before > 50 && unanswered.size > 0, 'the kill landed mid-import');
+    t.true(before >= KILL_AFTER, 'the kill came after the import was under way');
+    t.true(unanswered.size > 0, 'the kill cut requests off');
 
     // Clients retry what was not acknowledged, with the same request: no duplicates.
     await until(
@@ -198,38 +240,123 @@ test.serial(
   },
 );
 
-test.serial('a 500-member group PATCH interrupted by a crash leaves all 500 or none', async (t) => {
-  const ids: string[] = [];
-  for (let batch = 0; batch < 10; batch++) {
-    const created = await Promise.all(
-      Array.from({ length: 50 }, (_, i) =>
-        scim(t, 'POST', '/Users', oktaUser(`member-${batch}-${i}@example.com`)),
-      ),
+/** The gateway's answer to one request sent with node:http, and when its body was handed to the socket. */
+function send(t: { context: Ctx }, method: string, p: string, body: unknown) {
+  const url = new URL(`${t.context.base}${p}`);
+  const payload = JSON.stringify(body);
+  let bodySent!: () => void;
+  const sent = new Promise<void>((resolve) => (bodySent = resolve));
+  const answer = new Promise<{ status: number } | undefined>((resolve) => {
+    const req = http.request(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname + url.search,
+        method,
+        agent: false,
+        headers: {
+          Authorization: `Bearer ${t.context.token}`,
+          'Content-Type': 'application/scim+json',
+          'Content-Length': Buffer.byteLength(payload),
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0 }));
+        res.on('error', () => resolve(undefined));
+      },
     );
-    ids.push(...created.map((r) => r.body.id as string));
-  }
-  for (const delay of [0, 5, 20, 60]) {
-    const group = (await scim(t, 'POST', '/Groups', { displayName: `Crash ${delay}`, members: [] })).body;
-    const patch = scim(
-      t,
-      'PATCH',
-      `/Groups/${group.id}`,
-      patchOp({ op: 'add', path: 'members', value: ids.map((value) => ({ value })) }),
-    ).catch(() => undefined);
-    await new Promise((r) => setTimeout(r, delay));
+    req.on('error', () => {
+      bodySent();
+      resolve(undefined);
+    });
+    req.on('finish', () => bodySent());
+    req.end(payload);
+  });
+  return { sent, answer };
+}
+
+test.serial('a 500-member group PATCH interrupted by a crash leaves all 500 or none', async (t) => {
+  await until('the gateway answers', async () => (await scim(t, 'GET', '/Users?count=0')).status === 200);
+  // 500 real users first: a crash test over members that were never created proves nothing.
+  const names = Array.from({ length: 500 }, (_, i) => `member-${i}@example.com`);
+  const created: Array<{ status: number; body: { id?: string } }> = [];
+  for (let i = 0; i < names.length; i += 10)
+    created.push(
+      ...(await Promise.all(names.slice(i, i + 10).map((n) => scim(t, 'POST', '/Users', oktaUser(n))))),
+    );
+  const failed = created.flatMap((r, i) => (r.status === 201 ? [] : [`${names[i]}: ${r.status}`]));
+  if (!t.deepEqual(failed, [], 'every member was created')) return;
+  const ids = created.map((r) => r.body.id!);
+  t.is(new Set(ids).size, 500);
+  const found = await scim(t, 'GET', `/Users?count=0&filter=${encodeURIComponent('userName sw "member-"')}`);
+  if (!t.is(found.body.totalResults, 500, 'the 500 members exist before any crash')) return;
+  const sortedIds = [...ids].sort();
+
+  const membersVisible = (groupId: string) => {
+    const db = new Database(t.context.file, { readonly: true });
+    try {
+      const row = db
+        .prepare(
+          'SELECT count(*) AS n FROM memberships m JOIN departments d ON d.pk = m.department_pk WHERE d.id = ?',
+        )
+        .get(groupId) as { n: number };
+      return row.n;
+    } finally {
+      db.close();
+    }
+  };
+
+  // Where the kill lands, each decided by an event rather than a delay: as soon as the request body is
+  // out (before any answer can be seen), as soon as a reader of the database sees any of the group's
+  // members (the PATCH committed, or part of it did), and after a 2xx answer.
+  for (const point of ['body sent', 'members visible', 'acknowledged'] as const) {
+    const group = (await scim(t, 'POST', '/Groups', { displayName: `Crash ${point}`, members: [] })).body;
+    if (!t.truthy(group?.id, `group for ${point}`)) return;
+    const add = patchOp({ op: 'add', path: 'members', value: ids.map((value) => ({ value })) });
+    let patch = send(t, 'PATCH', `/Groups/${group.id}`, add);
+    let answered = false;
+    void patch.answer.then(() => (answered = true));
+    let seen = 0;
+    if (point === 'body sent') await patch.sent;
+    if (point === 'members visible') {
+      while (!answered && (seen = membersVisible(group.id)) === 0) await new Promise((r) => setTimeout(r, 1));
+    }
+    if (point === 'acknowledged') {
+      // Adding members is idempotent: a PATCH that ran out of time on a loaded machine is sent again.
+      for (let attempt = 1; [503, 504].includes((await patch.answer)?.status ?? 0) && attempt < 5; attempt++)
+        patch = send(t, 'PATCH', `/Groups/${group.id}`, add);
+      await patch.answer;
+      answered = true;
+    }
+    const answeredBeforeKill = answered;
     await killDirectory(t);
-    const answer = await patch;
+    const status = (await patch.answer)?.status;
     await t.context.startDirectory();
     await until(
       'the gateway answers again',
       async () => (await scim(t, 'GET', '/Users?count=0')).status === 200,
     );
-    const members = (await scim(t, 'GET', `/Groups/${group.id}`)).body.members.length;
+    const after = await scim(t, 'GET', `/Groups/${group.id}`);
+    t.is(after.status, 200);
+    const members = (after.body.members as Array<{ value: string }>).map((m) => m.value).sort();
     t.log(
-      `killed ${delay} ms in: PATCH answered ${answer?.status ?? 'nothing'}, ${members} members after restart`,
+      `killed at "${point}"${answeredBeforeKill ? ' after the answer' : ''}${seen ? ` (${seen} members seen)` : ''}: ` +
+        `PATCH answered ${status ?? 'nothing'}, ${members.length} members after restart`,
     );
-    t.true(members === 0 || members === 500, `${members} members`);
-    if (answer?.status === 204) t.is(members, 500, 'an acknowledged PATCH is kept');
+    // All or nothing, and "all" is exactly the 500 sent.
+    t.true(members.length === 0 || members.length === 500, `${members.length} members`);
+    if (members.length === 500) t.deepEqual(members, sortedIds);
+    // Answered 2xx, or cut off by the crash (503, 504, no answer): nothing else.
+    const acknowledged = status !== undefined && status >= 200 && status < 300;
+    t.true(
+      acknowledged || status === undefined || status === 503 || status === 504,
+      `PATCH answered ${status}`,
+    );
+    if (acknowledged) t.is(members.length, 500, 'an acknowledged PATCH is kept');
+    if (point === 'body sent') t.false(answeredBeforeKill, 'the kill came before any answer');
+    if (seen > 0) t.is(members.length, 500, 'members once committed survive the kill');
+    if (point === 'acknowledged') t.is(status, 204, 'the PATCH was acknowledged before the kill');
   }
 });
 
@@ -280,8 +407,12 @@ test.serial(
         t.deepEqual([...new Set(results.map((r) => r.status))], [504]);
       }
       // The 200 client connections stay open while idle; the server closes them after its keep-alive
-      // timeout (5 s). What must not remain is anything per hung request.
-      await new Promise((r) => setTimeout(r, 6000));
+      // timeout (5 s). What must not remain is anything per hung request: wait for the sockets to go.
+      const settled = await until(
+        'the gateway releases the idle connections',
+        async () => footprint(gatewayPid).fds - before.fds < 50,
+      );
+      t.log(`connections released ${settled} ms after the last answer`);
       const after = footprint(gatewayPid);
       t.log(`gateway before ${JSON.stringify(before)}, after 600 hung requests ${JSON.stringify(after)}`);
       t.true(after.rssMb - before.rssMb < 100, 'memory stays bounded');
@@ -296,29 +427,35 @@ test.serial(
 test.serial(
   'SIGTERM to the gateway under load: in-flight requests finish, new ones are refused, nothing acknowledged is lost',
   async (t) => {
+    const STOP_AFTER = 40;
     const acknowledged: string[] = [];
     const outcomes = new Map<string, number>();
-    let running = true;
+    const count = (outcome: string) => outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+    let exited = false;
+    const progress = signals();
+    // Each client writes until a connection is refused after the gateway has exited.
     const client = async (c: number) => {
-      for (let i = 0; running; i++) {
+      for (let i = 0; ; i++) {
         try {
           const res = await scim(t, 'POST', '/Users', oktaUser(`term-${c}-${i}@example.com`));
-          outcomes.set(String(res.status), (outcomes.get(String(res.status)) ?? 0) + 1);
+          count(String(res.status));
           if (res.status === 201) acknowledged.push(res.body.id);
         } catch {
-          outcomes.set('refused', (outcomes.get('refused') ?? 0) + 1);
-          await new Promise((r) => setTimeout(r, 20));
+          count('refused');
+          if (exited) return;
+          await backoff();
         }
+        progress.changed();
       }
     };
     const clients = Array.from({ length: 8 }, (_, c) => client(c));
-    await new Promise((r) => setTimeout(r, 800));
+    await progress.when(() => acknowledged.length >= STOP_AFTER);
     t.context.procs.gateway.child.kill('SIGTERM');
     t.is(await t.context.procs.gateway.exited(), 0, 'the gateway exits cleanly');
-    await new Promise((r) => setTimeout(r, 300));
-    running = false;
+    exited = true;
     await Promise.all(clients);
     t.log(JSON.stringify(Object.fromEntries(outcomes)));
+    t.true(acknowledged.length >= STOP_AFTER, 'SIGTERM came under load');
     t.deepEqual(
       [...outcomes.keys()].filter((k) => k !== '201' && k !== 'refused'),
       [],
@@ -333,30 +470,36 @@ test.serial(
   'SIGTERM to the directory under load: it drains and exits cleanly, the gateway answers 503 meanwhile, nothing acknowledged is lost',
   async (t) => {
     await until('the gateway answers', async () => (await scim(t, 'GET', '/Users?count=0')).status === 200);
+    const STOP_AFTER = 40;
     const acknowledged: string[] = [];
     const outcomes = new Map<string, number>();
-    let running = true;
+    let exited = false;
+    const progress = signals();
+    // Each client writes until it is refused after the directory has exited.
     const client = async (c: number) => {
-      for (let i = 0; running; i++) {
+      for (let i = 0; ; i++) {
         const res = await scim(t, 'POST', '/Users', oktaUser(`dterm-${c}-${i}@example.com`));
         outcomes.set(String(res.status), (outcomes.get(String(res.status)) ?? 0) + 1);
         if (res.status === 201) acknowledged.push(res.body.id);
-        else await new Promise((r) => setTimeout(r, 20));
+        else if (exited) return;
+        else await backoff();
+        progress.changed();
       }
     };
     const clients = Array.from({ length: 8 }, (_, c) => client(c));
-    await new Promise((r) => setTimeout(r, 800));
+    await progress.when(() => acknowledged.length >= STOP_AFTER);
     t.context.procs.directory.child.kill('SIGTERM');
     t.is(await t.context.procs.directory.exited(), 0, 'the directory exits cleanly');
-    await new Promise((r) => setTimeout(r, 300));
-    running = false;
+    exited = true;
     await Promise.all(clients);
     t.log(JSON.stringify(Object.fromEntries(outcomes)));
+    t.true(acknowledged.length >= STOP_AFTER, 'SIGTERM came under load');
     t.deepEqual(
       [...outcomes.keys()].filter((k) => k !== '201' && k !== '503'),
       [],
       'only 201, or 503 while it is away',
     );
+    t.true((outcomes.get('503') ?? 0) >= 8, 'every client saw the directory away');
     await t.context.startDirectory();
     await until(
       'the gateway answers again',

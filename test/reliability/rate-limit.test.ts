@@ -27,29 +27,39 @@ test('the token bucket: per-tenant overrides, refill over time, other tenants un
   t.deepEqual([await call('small'), await call('small')], ['ok', '429 retry-after 1']);
 });
 
-test('one tenant flooding gets 429 with an integer Retry-After; a neighbour is served; malformed tokens never reach the directory', async (t) => {
-  const fixture = await startGateway({ rateLimits: { default: { rps: 20, burst: 20 }, tenants: {} } });
+test('one tenant flooding gets exactly its burst, then 429 with an integer Retry-After; a neighbour is served; the clock refills exactly', async (t) => {
+  // The gateway's clock stands still unless the test moves it, so the counts below hold on any machine.
+  let now = 0;
+  const fixture = await startGateway({
+    rateLimits: { default: { rps: 20, burst: 20 }, tenants: {} },
+    clock: () => now,
+  });
   try {
     const flooder = await fixture.tenant('Flooder');
     const neighbour = await fixture.tenant('Neighbour');
-    const flood = await Promise.all(
-      Array.from({ length: 120 }, () => fixture.scim('GET', '/Users?count=1', { token: flooder.token })),
-    );
-    const limited = flood.filter((r) => r.status === 429);
-    // A burst of 20, refilling at 20/s while the flood lasts: most of the 120 are refused.
-    const ok = flood.filter((r) => r.status === 200).length;
-    t.true(limited.length >= 60, `${limited.length} of 120 limited`);
-    t.true(ok >= 20, `${ok} served`);
-    t.is(ok + limited.length, 120);
-    for (const res of limited.slice(0, 5)) {
-      t.regex(res.headers.get('retry-after') ?? '', /^\d+$/);
+    const burst = (token: string, n: number) =>
+      Promise.all(Array.from({ length: n }, () => fixture.scim('GET', '/Users?count=1', { token })));
+    const statuses = (responses: { status: number }[]) =>
+      responses.reduce<Record<number, number>>((n, r) => ({ ...n, [r.status]: (n[r.status] ?? 0) + 1 }), {});
+
+    // A burst of 20 plus 10: exactly 20 served, exactly 10 refused.
+    const flood = await burst(flooder.token, 30);
+    t.deepEqual(statuses(flood), { 200: 20, 429: 10 });
+    for (const res of flood.filter((r) => r.status === 429)) {
+      // 1 token at 20/s is 50 ms away, rounded up to whole seconds (RFC 9110 §10.2.3).
+      t.is(res.headers.get('retry-after'), '1');
       t.is(res.body.status, '429');
       t.deepEqual(res.body.schemas, ['urn:ietf:params:scim:api:messages:2.0:Error']);
     }
-    const served = await Promise.all(
-      Array.from({ length: 10 }, () => fixture.scim('GET', '/Users?count=1', { token: neighbour.token })),
-    );
-    t.deepEqual([...new Set(served.map((r) => r.status))], [200]);
+    t.deepEqual(statuses(await burst(flooder.token, 5)), { 429: 5 }, 'no time passed, nothing refilled');
+    t.deepEqual(statuses(await burst(neighbour.token, 20)), { 200: 20 }, 'the neighbour has its own bucket');
+
+    // Half a second at 20/s refills exactly 10 tokens.
+    now += 500;
+    t.deepEqual(statuses(await burst(flooder.token, 13)), { 200: 10, 429: 3 });
+    // A long pause refills up to the burst, never beyond it.
+    now += 60_000;
+    t.deepEqual(statuses(await burst(flooder.token, 25)), { 200: 20, 429: 5 });
 
     // Malformed tokens are refused by the gateway alone: no AuthenticateToken call reaches the directory.
     const calls = async () => {
