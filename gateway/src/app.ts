@@ -14,7 +14,7 @@ import { groupRoutes } from './routes/groups.js';
 import { rootSearchRoute } from './routes/search.js';
 import { userRoutes } from './routes/users.js';
 import { operationRoutes } from './routes/operations.js';
-import { httpDuration, httpRequests, rejectedRequests } from './metrics.js';
+import { observeRequest, rejectedRequests } from './metrics.js';
 import { scimGate, SCIM_PREFIXES } from './scim-gate.js';
 
 export { SCIM_PREFIXES } from './scim-gate.js';
@@ -60,9 +60,8 @@ export function buildApp(options: AppOptions): Koa {
       await next();
     } finally {
       const route = ctx._matchedRoute ? String(ctx._matchedRoute) : 'unmatched';
-      const labels = { method: ctx.method, route, status: String(ctx.status) };
-      httpRequests.inc(labels);
-      httpDuration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      observeRequest(ctx.method, route, ctx.status, ms / 1000);
       const tenant = (ctx.state.caller as Caller | undefined)?.tenantId;
       if (tenant && ctx.status >= 400 && ctx.status < 500)
         rejectedRequests.inc({ tenant, status: String(ctx.status) });
@@ -72,7 +71,7 @@ export function buildApp(options: AppOptions): Koa {
         method: ctx.method,
         route,
         status: ctx.status,
-        ms: Number(process.hrtime.bigint() - started) / 1e6,
+        ms,
         ...(ctx.state.scimType && { scimType: ctx.state.scimType }),
       });
     }

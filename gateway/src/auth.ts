@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Middleware } from 'koa';
 import type { DirectoryClients } from '../../services/directory/client.js';
 import { grpcToScim } from './errors/grpc-to-scim.js';
@@ -40,7 +39,7 @@ const CACHE_LIMIT = 10_000;
 
 /**
  * Authenticates every request through the directory. Answers, and refusals, are
- * cached for `cacheMs` (default 1 s) by a hash of the token, so a revoked token
+ * cached for `cacheMs` (default 1 s), so a revoked token
  * stops working within that time on every gateway, and a flood of bad tokens costs
  * at most one directory call per token per second. `now` (milliseconds) is the
  * cache's clock; tests pass their own.
@@ -50,30 +49,38 @@ export function authenticate(
   cacheMs = 1000,
   now: () => number = Date.now,
 ): Middleware {
-  const cache = new Map<string, { caller?: Caller; until: number }>();
+  // Keyed by the token itself: it is in this process's memory for the request anyway, and
+  // hashing it on every request cost more than the lookup.
+  const cache = new Map<string, { answer: Promise<Caller | undefined>; until: number }>();
+  const ask = async (token: string): Promise<Caller | undefined> => {
+    try {
+      const auth = await directory.admin.authenticateToken({ token });
+      return { tenantId: auth.tenantId, tokenId: auth.tokenId, actor: `token:${auth.tokenId}` };
+    } catch (error) {
+      const mapped = grpcToScim(error);
+      if (mapped?.status !== 401) throw mapped ?? error;
+      return undefined;
+    }
+  };
   return async (ctx, next) => {
     const token = tokenOf(ctx.get('authorization'));
     if (!token || !TOKEN_SHAPE.test(token)) throw UNAUTHORIZED();
-    const key = createHash('sha256').update(token).digest('base64');
     const at = now();
-    let hit = cache.get(key);
+    let hit = cache.get(token);
     if (!hit || hit.until <= at) {
-      try {
-        const auth = await directory.admin.authenticateToken({ token });
-        hit = {
-          caller: { tenantId: auth.tenantId, tokenId: auth.tokenId, actor: `token:${auth.tokenId}` },
-          until: at + cacheMs,
-        };
-      } catch (error) {
-        const mapped = grpcToScim(error);
-        if (mapped?.status !== 401) throw mapped ?? error;
-        hit = { until: at + cacheMs };
-      }
+      // Requests arriving together share one directory call (an expiry under load is one call, not many).
+      hit = { answer: ask(token), until: at + cacheMs };
       if (cache.size >= CACHE_LIMIT) cache.clear();
-      cache.set(key, hit);
+      cache.set(token, hit);
+      const asked = hit;
+      // A failed call (directory down) is not remembered: the next request asks again.
+      asked.answer.catch(() => {
+        if (cache.get(token) === asked) cache.delete(token);
+      });
     }
-    if (!hit.caller) throw UNAUTHORIZED();
-    ctx.state.caller = hit.caller;
+    const caller = await hit.answer;
+    if (!caller) throw UNAUTHORIZED();
+    ctx.state.caller = caller;
     await next();
   };
 }

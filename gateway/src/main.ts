@@ -1,5 +1,5 @@
-import { pino } from 'pino';
 import { connectDirectory } from '../../services/directory/client.js';
+import { serviceLogger } from '../../services/shared/logger.js';
 import { credentialProvider } from '../../services/directory/credentials-file.js';
 import { clientCredentials } from '../../services/directory/tls.js';
 import { serveMetrics } from '../../services/shared/metrics-server.js';
@@ -18,7 +18,7 @@ function main(): void {
     console.error((error as Error).message);
     process.exit(2);
   }
-  const logger = pino({ level: config.logLevel, base: { service: 'gateway' } });
+  const { logger, exit } = serviceLogger('gateway', config.logLevel);
   const directory = connectDirectory(config.directoryAddress, {
     actor: 'service:scim-gateway',
     deadlineMs: config.directoryDeadlineMs,
@@ -44,7 +44,7 @@ function main(): void {
   const metrics = config.metricsAddress ? serveMetrics(config.metricsAddress, registry) : undefined;
   metrics?.catch((error: unknown) => {
     logger.error({ err: error, metrics: config.metricsAddress }, 'gateway cannot serve its metrics');
-    process.exit(1);
+    exit(1);
   });
   server.listen(config.port, config.host, () => {
     const scheme = config.tls ? 'https' : 'http';
@@ -67,7 +67,7 @@ function main(): void {
       void metrics?.then((m) => m.close());
       if (!drained) logger.warn('gateway: in-flight requests did not finish in 10 s');
       logger.info('gateway stopped');
-      process.exit(drained ? 0 : 1);
+      exit(drained ? 0 : 1);
     });
   };
   process.once('SIGTERM', () => stop('SIGTERM'));

@@ -1,5 +1,5 @@
-import { pino } from 'pino';
 import { serveMetrics } from '../../shared/metrics-server.js';
+import { serviceLogger } from '../../shared/logger.js';
 import { serverCredentials } from '../tls.js';
 import { loadConfig, type DirectoryConfig } from './config.js';
 import { ChangeFeed } from './domain/context.js';
@@ -21,7 +21,7 @@ async function main(): Promise<void> {
     console.error((error as Error).message);
     process.exit(2);
   }
-  const logger = pino({ level: config.logLevel, base: { service: 'directory' } });
+  const { logger, exit } = serviceLogger('directory', config.logLevel);
   const db = await openDatabase(config.databaseUrl);
   const feed = new ChangeFeed();
   // PostgreSQL: watchers on this replica wake when another one commits (LISTEN/NOTIFY).
@@ -70,7 +70,7 @@ async function main(): Promise<void> {
         .then(() => db.close())
         .then(() => {
           logger.info('directory stopped');
-          process.exit(0);
+          exit(0);
         });
     });
   };
