@@ -7,6 +7,7 @@ import type { Deps } from './domain/context.js';
 import { adminHandlers } from './rpc/admin-handlers.js';
 import { Authenticator, authorize, type AuthenticatorOptions } from './rpc/authorize.js';
 import { channelHandlers } from './rpc/channel.js';
+import { KnownTenants } from './rpc/known-tenants.js';
 import { directoryHandlers } from './rpc/directory-handlers.js';
 import type { Logger } from './rpc/errors.js';
 import { instrument } from './rpc/instrument.js';
@@ -27,16 +28,21 @@ export function buildServer(deps: Deps, logger: Logger, auth: AuthenticatorOptio
     'grpc.max_receive_message_length': 16 * 1024 * 1024,
   });
   const authenticator = new Authenticator(deps, auth);
-  const secured = <T extends Parameters<typeof authorize>[1]>(name: string, handlers: T) =>
-    instrument(name, authorize(name, handlers, authenticator, logger));
+  const tenants = new KnownTenants(deps);
   const directory = directoryHandlers(deps, logger);
   const admin = adminHandlers(deps, logger, authenticator);
-  server.addService(DirectoryServiceService, secured('DirectoryService', directory));
-  server.addService(AdminServiceService, secured('AdminService', admin));
+  server.addService(
+    DirectoryServiceService,
+    instrument('DirectoryService', authorize('DirectoryService', directory, authenticator, logger, tenants)),
+  );
+  server.addService(
+    AdminServiceService,
+    instrument('AdminService', authorize('AdminService', admin, authenticator, logger)),
+  );
   // The gateway's multiplexed channel: it authenticates its stream and authorises each request itself.
   server.addService(
     DirectoryChannelServiceService,
-    channelHandlers({ directory, admin }, authenticator, deps.feed, logger),
+    channelHandlers({ directory, admin }, { authenticator, tenants }, deps.feed, logger),
   );
   const health = new HealthImplementation({
     '': 'SERVING',

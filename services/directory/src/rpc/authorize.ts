@@ -4,6 +4,7 @@ import type { Deps } from '../domain/context.js';
 import { UnauthenticatedError } from '../domain/errors.js';
 import { authenticateServiceCredential, type Principal } from '../domain/service-credentials.js';
 import type { Role } from '../domain/types.js';
+import type { KnownTenants } from './known-tenants.js';
 import { REASON_TRAILER, toStatus, type Logger } from './errors.js';
 
 /** The metadata entry that carries a service credential: `Bearer wzr_svc_…`. */
@@ -160,6 +161,8 @@ export function authorize<T extends UntypedServiceImplementation>(
   handlers: T,
   authenticator: Authenticator,
   logger: Logger,
+  /** Given for services whose every request names a tenant: an unknown one is NOT_FOUND. */
+  tenants?: KnownTenants,
 ): T {
   const wrapped: Record<string, Handler> = {};
   for (const [name, handler] of Object.entries(handlers) as [string, Handler][]) {
@@ -179,7 +182,11 @@ export function authorize<T extends UntypedServiceImplementation>(
           const problem = permissionProblem(principal, call.request);
           if (problem) return refuse(deny(problem));
           bindPrincipal(call, principal);
-          handler(call, callback);
+          if (!tenants) return handler(call, callback);
+          tenants.check((call.request as { tenantId?: unknown }).tenantId).then(
+            () => handler(call, callback),
+            (error: unknown) => refuse(toStatus(error, logger)),
+          );
         },
         (error: unknown) => refuse(credentialRefusal(error, logger)),
       );

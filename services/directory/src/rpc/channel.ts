@@ -12,7 +12,8 @@ import {
   permissionProblem,
 } from './authorize.js';
 import { ACTOR_HEADER } from './handle.js';
-import { REASON_TRAILER, type Logger } from './errors.js';
+import { REASON_TRAILER, toStatus, type Logger } from './errors.js';
+import type { KnownTenants } from './known-tenants.js';
 
 type Call = NonNullable<ExchangeRequest['call']>;
 type Unary = (call: object, callback: (error: Partial<ServiceError> | null, value?: unknown) => void) => void;
@@ -24,7 +25,7 @@ type Unary = (call: object, callback: (error: Partial<ServiceError> | null, valu
  */
 export function channelHandlers(
   handlers: { directory: DirectoryServiceServer; admin: AdminServiceServer },
-  authenticator: Authenticator,
+  { authenticator, tenants }: { authenticator: Authenticator; tenants: KnownTenants },
   feed: ChangeFeed,
   logger: Logger,
 ): DirectoryChannelServiceServer {
@@ -106,13 +107,22 @@ export function channelHandlers(
             };
             bindPrincipal(unaryCall, principal);
             inFlight++;
-            handler(unaryCall, (error, value) => {
+            const reply = (error: Partial<ServiceError> | null, value?: unknown) => {
               inFlight--;
               done(error?.code ?? status.OK);
               if (error) fail(id, error);
               else answer(id, { $case: call.$case, value } as ExchangeResponse['result']);
               finishIfDrained();
-            });
+            };
+            // As the unary path: every DirectoryService request names a tenant that exists.
+            const ready =
+              service === 'DirectoryService'
+                ? tenants.check((call.value as { tenantId?: unknown }).tenantId)
+                : Promise.resolve();
+            ready.then(
+              () => handler(unaryCall, reply),
+              (error: unknown) => reply(toStatus(error, logger)),
+            );
           });
           // Opened while the directory drains: end it at once, the caller goes elsewhere.
           finishIfDrained();
