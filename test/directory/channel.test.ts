@@ -186,18 +186,35 @@ test('a draining directory refuses new requests with UNAVAILABLE (503 at the gat
       e ? reject(e) : resolve(p),
     ),
   );
+  const { tenantId } = t.context;
   const channel = connectDirectory(`127.0.0.1:${port}`, {
     actor: 'token:drain',
     credential: t.context.credentials.gateway,
     multiplex: { streams: 1 },
   });
   try {
-    const { tenantId } = t.context;
     const list = () => channel.directory.listUsers({ tenantId, query: undefined, withoutMemberships: true });
     await list();
+    // A watcher following the tenant's log on this replica.
+    const watcher = connectDirectory(`127.0.0.1:${port}`, {
+      actor: 'x',
+      credential: t.context.credentials.admin,
+    });
+    const watchEnded = (async () => {
+      try {
+        for await (const _ of watcher.watchEvents({ tenantId, afterSequence: 0 }));
+        return status.OK;
+      } catch (error) {
+        return (error as ServiceError).code;
+      } finally {
+        watcher.close();
+      }
+    })();
+    await watcher.directory.listUsers({ tenantId, query: undefined, withoutMemberships: true });
     // Shut down the way main.ts does: close the change feed, then let the server drain.
     feed.close();
     t.is((await grpcError(list())).code, status.UNAVAILABLE);
+    t.is(await watchEnded, status.UNAVAILABLE, 'a watch ends retryable, not OK, so a follower resumes');
     await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
     t.pass('tryShutdown completed: the idle stream was ended, not left open');
   } finally {

@@ -1,4 +1,4 @@
-import type { ServerWritableStream } from '@grpc/grpc-js';
+import { status, type ServerWritableStream } from '@grpc/grpc-js';
 import type { DirectoryServiceServer } from '#proto/directory.js';
 import type { Event } from '#proto/event.js';
 import type { WatchEventsRequest } from '#proto/directory.js';
@@ -18,6 +18,12 @@ import {
   sourceFromProto,
   userToProto,
 } from './mappers.js';
+
+/** How a watch ends when the directory shuts down: retryable, resume after the last sequence. */
+const DRAINING = {
+  code: status.UNAVAILABLE,
+  details: 'the directory is shutting down; watch again after the last sequence you received',
+};
 
 /** DirectoryService: proto in → domain → proto out. No SQL and no rules here. */
 export function directoryHandlers(deps: Deps, logger: Logger): DirectoryServiceServer {
@@ -217,10 +223,14 @@ export function directoryHandlers(deps: Deps, logger: Logger): DirectoryServiceS
               });
             }
           }
-          call.end();
+          // A watch only ends because the directory drains (the caller's cancel ends the call
+          // itself): UNAVAILABLE, so a client's loop resumes elsewhere instead of stopping as on OK.
+          if (deps.feed.closed.aborted) call.emit('error', DRAINING);
+          else call.end();
         } catch (error) {
           // 'error' ends the stream with this status; destroy() would drop it and leave the caller hanging.
           if (!abort.signal.aborted) call.emit('error', toStatus(error, logger));
+          else if (deps.feed.closed.aborted) call.emit('error', DRAINING);
           else call.end();
         }
       })();
