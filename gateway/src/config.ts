@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { credentialsFileFor } from '../../services/directory/credentials-file.js';
 import { clientTlsFromEnv, type ClientTlsFiles } from '../../services/directory/tls.js';
+import { LOG_LEVELS } from '../../services/shared/logger.js';
 import { HOST_PORT } from '../../services/shared/metrics-server.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { DEFAULT_RATE_LIMITS, type RateLimits } from './rate-limit.js';
@@ -86,6 +87,8 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   if (!directoryAddress.split(',').every((a) => /^\s*[^\s,]+:\d{1,5}\s*$/.test(a))) {
     problems.push('DIRECTORY_ADDRESS must be host:port, or a comma-separated list of IP:port replicas');
   }
+  const logLevel = env.LOG_LEVEL || 'info';
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   const directoryCredential = env.DIRECTORY_CREDENTIAL || undefined;
   if (directoryCredential && !/^wzr_svc_[A-Za-z0-9_-]{43}$/.test(directoryCredential))
     problems.push('DIRECTORY_CREDENTIAL must be a service credential (wzr_svc_…)');
@@ -142,7 +145,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     requestTimeoutMs: int('REQUEST_TIMEOUT_MS', 30_000, 1000, 600_000),
     authCacheMs: int('AUTH_CACHE_MS', 1000, 0, 1000),
     trustProxy: trust === 'true' || trust === '1',
-    logLevel: env.LOG_LEVEL || 'info',
+    logLevel,
   };
   if (problems.length) throw new Error(`bad configuration:\n  ${problems.join('\n  ')}`);
   return Object.freeze(config);

@@ -1,5 +1,8 @@
 import { pino, type Logger } from 'pino';
 
+/** The levels LOG_LEVEL may name (pino's). */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
 export interface ServiceLogger {
   logger: Logger;
   /** Writes what is still buffered, then exits: lines logged just before are never lost. */

@@ -110,10 +110,15 @@ test('a bad configuration fails at start with one message naming every bad varia
     DIRECTORY_ADDRESS: 'nowhere',
     TLS_CERT_FILE: '/nope.pem',
     GATEWAY_METRICS_ADDRESS: 'everywhere',
+    LOG_LEVEL: 'bogus',
+    DIRECTORY_CREDENTIAL: 'wzr_scim_not-a-service-credential',
+    DIRECTORY_STREAMS: 'many',
   });
   t.is(gateway.code, 2);
-  for (const name of ['PORT', 'DIRECTORY_ADDRESS', 'TLS_CERT_FILE', 'GATEWAY_METRICS_ADDRESS'])
+  const named = ['PORT', 'DIRECTORY_ADDRESS', 'TLS_CERT_FILE', 'GATEWAY_METRICS_ADDRESS', 'LOG_LEVEL'];
+  for (const name of [...named, 'DIRECTORY_CREDENTIAL', 'DIRECTORY_STREAMS'])
     t.regex(gateway.output, new RegExp(name));
+  t.notRegex(gateway.output, /\n\s+at /, 'one message, no stack');
   const directory = await runTs('services/directory/src/main.ts', [], {
     DATABASE_URL: 'mysql://x',
     DIRECTORY_ADDRESS: 'x',

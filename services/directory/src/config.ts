@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { credentialsFileFor } from '../credentials-file.js';
 import { DEFAULT_DATABASE_URL, DEFAULT_DIRECTORY_ADDRESS } from '../defaults.js';
 import type { CertificateRoles } from './rpc/authorize.js';
+import { LOG_LEVELS } from '../../shared/logger.js';
 import { HOST_PORT } from '../../shared/metrics-server.js';
 
 /** The directory's configuration, read from the environment once, in main.ts. */
@@ -27,8 +28,6 @@ export { DEFAULT_DATABASE_URL, DEFAULT_DIRECTORY_ADDRESS };
 export const DEFAULT_METRICS_ADDRESS = '127.0.0.1:9464';
 /** A quarter: long enough to answer "why is this user missing?" about any recent sync. */
 export const DEFAULT_EVENT_RETENTION_DAYS = 90;
-
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** Loads and checks the configuration; one error lists every bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): DirectoryConfig {
