@@ -202,6 +202,61 @@ test('groups as Entra sends them: members excluded on lookup, add, remove by val
   await scim('PATCH', `/Groups/${id}`, patchOp({ op: 'Remove', path: 'members' }));
   const after = (await scim('GET', `/Groups/${id}`)).body;
   t.is(after.displayName, 'Group1 Renamed');
-  t.deepEqual(after.members, []);
+  t.false('members' in after, 'an emptied group has no members attribute');
   t.is((await scim('DELETE', `/Groups/${id}`)).status, 204);
+});
+
+test('the manager in each shape Entra and RFC 7643 send; Replace with an empty value removes it', async (t) => {
+  const { tenant, scim: request } = t.context;
+  const { token } = await tenant('Managers');
+  const scim = (method: string, path: string, body?: unknown) =>
+    request(method, path, { token, body, headers: ENTRA_HEADERS });
+  const boss = (await scim('POST', '/Users', entraUser('mgr-boss@contoso.com', 'ext-mgr-boss'))).body;
+  const user = (await scim('POST', '/Users', entraUser('mgr-user@contoso.com', 'ext-mgr-user'))).body;
+  t.truthy(boss.id && user.id, 'both users were created');
+  const manager = async () => (await scim('GET', `/Users/${user.id}`)).body[ENTERPRISE]?.manager;
+  const cases: Array<[string, unknown]> = [
+    // Microsoft's documented form: https://learn.microsoft.com (SCIM provisioning, "Update User [Add manager]").
+    ['a one-element array of {$ref, value}', [{ $ref: null, value: boss.id }]],
+    ['an object', { value: boss.id }],
+    ['a bare id', boss.id],
+  ];
+  for (const [shape, value] of cases) {
+    const cleared = await scim(
+      'PATCH',
+      `/Users/${user.id}`,
+      patchOp({ op: 'Remove', path: `${ENTERPRISE}:manager` }),
+    );
+    t.is(cleared.status, 200, shape);
+    t.is(await manager(), undefined, `${shape}: no manager before`);
+    const set = await scim(
+      'PATCH',
+      `/Users/${user.id}`,
+      patchOp({ op: 'Add', path: `${ENTERPRISE}:manager`, value }),
+    );
+    t.is(set.status, 200, `${shape}: ${JSON.stringify(set.body)}`);
+    t.is((await manager())?.value, boss.id, shape);
+  }
+  for (const empty of ['', [], null, { value: '' }]) {
+    await scim(
+      'PATCH',
+      `/Users/${user.id}`,
+      patchOp({ op: 'Add', path: `${ENTERPRISE}:manager`, value: boss.id }),
+    );
+    t.is((await manager())?.value, boss.id, 'the manager is set again');
+    const replaced = await scim(
+      'PATCH',
+      `/Users/${user.id}`,
+      patchOp({ op: 'Replace', path: `${ENTERPRISE}:manager`, value: empty }),
+    );
+    t.is(replaced.status, 200, JSON.stringify(empty));
+    t.is(await manager(), undefined, `Replace with ${JSON.stringify(empty)} removes the manager`);
+  }
+  const two = await scim(
+    'PATCH',
+    `/Users/${user.id}`,
+    patchOp({ op: 'Add', path: `${ENTERPRISE}:manager`, value: [{ value: boss.id }, { value: user.id }] }),
+  );
+  t.is(two.status, 400);
+  t.is(two.body.scimType, 'invalidValue');
 });

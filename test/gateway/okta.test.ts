@@ -192,7 +192,7 @@ test('Push Groups: create, the id+displayName replace, add without type, lookup,
   });
   t.is(created.status, 201);
   t.is(created.body.displayName, 'Test SCIMv2');
-  t.deepEqual(created.body.members, []);
+  t.false('members' in created.body, 'an empty group has no members attribute');
   const id = created.body.id;
   t.is(created.headers.get('location'), `${t.context.base}/Groups/${id}`);
 
@@ -290,7 +290,7 @@ test('Push Groups: create, the id+displayName replace, add without type, lookup,
     [ann.id],
   );
   await scim('PATCH', `/Groups/${id}`, patchOp({ op: 'replace', path: 'members', value: [] }));
-  t.deepEqual((await scim('GET', `/Groups/${id}`)).body.members, []);
+  t.false('members' in (await scim('GET', `/Groups/${id}`)).body);
 
   // A member Okta sends that is not provisioned here is skipped and logged, not a failed push.
   const stranger = '00000000-0000-4000-8000-000000000001';
@@ -351,5 +351,5 @@ test('a pushed group adopts the department users’ attributes created; a second
     `/Groups/${pushed.body.id}`,
     patchOp({ op: 'remove', path: `members[value eq "${user.id}"]` }),
   );
-  t.deepEqual((await scim('GET', `/Groups/${pushed.body.id}`)).body.members, []);
+  t.false('members' in (await scim('GET', `/Groups/${pushed.body.id}`)).body);
 });

@@ -50,19 +50,25 @@ export function groupFromScim(body: Json, maxMembers = DEFAULT_LIMITS.membersPer
   };
 }
 
-/** The directory's Department → the SCIM Group; `members` only when they were loaded. */
+/**
+ * The directory's Department → the SCIM Group; `members` only when they were loaded and
+ * there are some (RFC 7643 §2.5: an empty multi-valued attribute is unassigned, and
+ * unassigned attributes are left out, as for users).
+ */
 export function groupToScim(department: Department, members: Member[] | undefined, baseUrl: string): Json {
   const resource: Json = {
     schemas: [GROUP_SCHEMA],
     id: department.id,
     externalId: department.externalId || undefined,
     displayName: department.name,
-    members: members?.map((m) => ({
-      value: m.userId,
-      $ref: `${baseUrl}/Users/${m.userId}`,
-      display: m.userName,
-      type: 'User',
-    })),
+    members: members?.length
+      ? members.map((m) => ({
+          value: m.userId,
+          $ref: `${baseUrl}/Users/${m.userId}`,
+          display: m.userName,
+          type: 'User',
+        }))
+      : undefined,
     ...(department.extra ?? {}),
     meta: {
       resourceType: 'Group',

@@ -1,6 +1,7 @@
 import type { User } from '#proto/user.js';
 import { MembershipSource } from '#proto/user.js';
 import { asBoolean, asList, asObject, asString, checkKey, isObject, pick } from './coerce.js';
+import { managerOf } from './manager.js';
 import { COMMON_ATTRIBUTES, ENTERPRISE_SCHEMA, ENTERPRISE_USER, USER, USER_SCHEMA } from './schemas.js';
 
 /** The only module that knows both the SCIM User and the directory's User. */
@@ -69,27 +70,14 @@ function enterpriseOf(value: unknown): { enterprise?: User['enterprise']; unknow
     if (!known.has(key.toLowerCase())) unknown[key] = v;
   }
   const s = (key: string) => asString(pick(object, key), `${ENTERPRISE_SCHEMA}:${key}`);
-  // Entra sends the manager as a bare id string; RFC 7643 as {value}.
-  const rawManager = pick(object, 'manager');
-  const manager =
-    typeof rawManager === 'string'
-      ? { value: asString(rawManager, 'manager'), displayName: undefined }
-      : (() => {
-          const m = asObject(rawManager, 'manager');
-          return (
-            m && {
-              value: asString(pick(m, 'value'), 'manager.value'),
-              displayName: asString(pick(m, 'displayName'), 'manager.displayName'),
-            }
-          );
-        })();
+  const manager = managerOf(pick(object, 'manager'), `${ENTERPRISE_SCHEMA}:manager`);
   const enterprise = {
     employeeNumber: s('employeeNumber'),
     costCenter: s('costCenter'),
     organization: s('organization'),
     division: s('division'),
     department: s('department'),
-    manager: manager?.value || manager?.displayName ? manager : undefined,
+    manager,
   };
   return {
     enterprise: Object.values(enterprise).some((v) => v !== undefined) ? enterprise : undefined,

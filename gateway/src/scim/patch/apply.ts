@@ -2,6 +2,7 @@ import { badRequest } from '../../errors/scim-error.js';
 import { isObject } from '../coerce.js';
 import { resolvePath, type ResourceTypeDef } from '../schemas.js';
 import { deleteIn, keyIn, setIn } from './keys.js';
+import { managerOf } from '../manager.js';
 import { isEmpty, merge } from './merge.js';
 import { applyMultiValued, type Location } from './multi-valued.js';
 import { parsePath, type Operation, type OpName, type PatchPath } from './operations.js';
@@ -54,6 +55,17 @@ function applyAt(
 ) {
   const loc = locate(type, doc, path, raw);
   touched.add(loc.touched);
+  if (loc.attribute?.name === 'manager' && !loc.sub && op !== 'remove') {
+    // Every shape a client sends the manager in (Entra's bare id, `[{"$ref", "value"}]`), as one.
+    const manager = managerOf(value, raw);
+    if (!manager) return deleteIn(loc.container, loc.key);
+    value = manager;
+  }
+  if (loc.attribute?.name === 'active' && loc.container === doc && (op === 'remove' || isEmpty(value))) {
+    // A user is active or not: removing `active` leaves it unassigned, which we read as not
+    // active (RFC 7643 gives no default; deactivation is what a client that removes it means).
+    return setIn(doc, loc.key, false);
+  }
   if (loc.attribute?.multiValued) return applyMultiValued(op, loc, path, value, raw);
   if (path.filter || path.sub)
     throw badRequest('invalidPath', `"${raw}": only multi-valued attributes take a filter`);
@@ -67,7 +79,7 @@ function applyAt(
   }
   if (op === 'remove' || isEmpty(value)) deleteIn(loc.container, loc.key);
   else if (loc.attribute?.type === 'complex')
-    setIn(loc.container, loc.key, merge(loc.container[loc.key], value, loc.attribute));
+    setIn(loc.container, loc.key, merge(loc.container[loc.key], value));
   else setIn(loc.container, loc.key, value);
 }
 
@@ -90,6 +102,8 @@ export function applyOperations(type: ResourceTypeDef, doc: Json, operations: Op
       }
       if (!isObject(value)) throw badRequest('invalidValue', `${rawPath} takes an object of its attributes`);
       for (const [name, v] of Object.entries(value)) {
+        // Clients built on typed SCIM models send the extension's `schemas` along: not an attribute.
+        if (name.toLowerCase() === 'schemas') continue;
         applyAt(type, doc, op, parsePath(`${extensionPath.id}:${name}`), v, `${rawPath}:${name}`, touched);
       }
       continue;
@@ -108,6 +122,7 @@ export function applyOperations(type: ResourceTypeDef, doc: Json, operations: Op
       const extension = type.extensions.find((s) => s.id.toLowerCase() === lower);
       if (extension && isObject(v)) {
         for (const [subKeyName, subValue] of Object.entries(v)) {
+          if (subKeyName.toLowerCase() === 'schemas') continue;
           applyAt(
             type,
             doc,

@@ -1,5 +1,4 @@
 import { isObject } from '../coerce.js';
-import type { AttributeDef } from '../schemas.js';
 import { deleteIn, keyIn, setIn } from './keys.js';
 
 type Json = Record<string, unknown>;
@@ -17,9 +16,7 @@ export function mergeInto(target: Json, value: Json): void {
 }
 
 /** add / replace of a value onto a complex attribute: a copy with named sub-attributes set, others kept. */
-export function merge(current: unknown, value: unknown, attribute: AttributeDef | undefined): unknown {
-  // Entra sends the manager as a bare id.
-  if (attribute?.name === 'manager' && typeof value === 'string') value = { value };
+export function merge(current: unknown, value: unknown): unknown {
   if (!isObject(value)) return value;
   const out: Json = isObject(current) ? { ...current } : {};
   mergeInto(out, value);

@@ -114,7 +114,7 @@ export function applyMultiValued(
         const known = attribute.subAttributes?.find((s) => s.name.toLowerCase() === k.toLowerCase());
         if (known) seed[known.name] = v;
       }
-      const item = sub ? { ...seed, [sub]: value } : merge(seed, value, attribute);
+      const item = sub ? { ...seed, [sub]: value } : merge(seed, value);
       checkElement(item, raw);
       checkCount(current.length + 1, raw);
       setIn(loc.container, loc.key, [...current, item]);
