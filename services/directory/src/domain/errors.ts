@@ -3,6 +3,9 @@
  * gRPC or HTTP; `rpc/errors.ts` is the one place that maps them to statuses.
  */
 
+/** The base of every deliberate outcome of the directory's rules (not a fault): `rpc/errors.ts` maps each. */
+export abstract class DirectoryError extends Error {}
+
 /** Machine-readable reasons for invalid arguments; the gateway maps them to SCIM `scimType`s. */
 export type InvalidReason =
   | 'INVALID_FILTER'
@@ -14,15 +17,15 @@ export type InvalidReason =
   | 'TOO_LARGE'
   | 'INVALID_CURSOR';
 
-export class NotFoundError extends Error {
+export class NotFoundError extends DirectoryError {
   override readonly name = 'NotFoundError';
 }
 
-export class ConflictError extends Error {
+export class ConflictError extends DirectoryError {
   override readonly name = 'ConflictError';
 }
 
-export class InvalidArgumentError extends Error {
+export class InvalidArgumentError extends DirectoryError {
   override readonly name = 'InvalidArgumentError';
   constructor(
     readonly reason: InvalidReason,
@@ -32,20 +35,20 @@ export class InvalidArgumentError extends Error {
   }
 }
 
-export class VersionMismatchError extends Error {
+export class VersionMismatchError extends DirectoryError {
   override readonly name = 'VersionMismatchError';
 }
 
-export class PreconditionError extends Error {
+export class PreconditionError extends DirectoryError {
   override readonly name = 'PreconditionError';
 }
 
-export class UnauthenticatedError extends Error {
+export class UnauthenticatedError extends DirectoryError {
   override readonly name = 'UnauthenticatedError';
 }
 
 /** A watch asked to resume before events the retention policy has removed. */
-export class EventsPrunedError extends Error {
+export class EventsPrunedError extends DirectoryError {
   override readonly name = 'EventsPrunedError';
   constructor(
     message: string,
@@ -57,7 +60,7 @@ export class EventsPrunedError extends Error {
 }
 
 /** A storage conflict or outage that a retry may resolve. */
-export class RetryableError extends Error {
+export class RetryableError extends DirectoryError {
   override readonly name = 'RetryableError';
   constructor(
     message: string,
@@ -68,15 +71,4 @@ export class RetryableError extends Error {
 }
 
 /** Whether an error is one of the above: a deliberate outcome, not a fault. */
-export function isDomainError(error: unknown): boolean {
-  return (
-    error instanceof NotFoundError ||
-    error instanceof ConflictError ||
-    error instanceof InvalidArgumentError ||
-    error instanceof VersionMismatchError ||
-    error instanceof PreconditionError ||
-    error instanceof UnauthenticatedError ||
-    error instanceof EventsPrunedError ||
-    error instanceof RetryableError
-  );
-}
+export const isDomainError = (error: unknown): error is DirectoryError => error instanceof DirectoryError;
