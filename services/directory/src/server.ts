@@ -8,6 +8,7 @@ import { adminHandlers } from './rpc/admin-handlers.js';
 import { Authenticator, authorize, type AuthenticatorOptions } from './rpc/authorize.js';
 import { channelHandlers } from './rpc/channel.js';
 import { KnownTenants } from './rpc/known-tenants.js';
+import { addReflection } from './rpc/reflection.js';
 import { directoryHandlers } from './rpc/directory-handlers.js';
 import type { Logger } from './rpc/errors.js';
 import { instrument } from './rpc/instrument.js';
@@ -18,7 +19,7 @@ export interface DirectoryServer {
 }
 
 /**
- * Builds the gRPC server with every service and grpc.health.v1. It does not bind.
+ * Builds the gRPC server with every service, grpc.health.v1 and grpc.reflection.v1. It does not bind.
  * Every call but health checks is authenticated and authorised before its handler runs.
  */
 export function buildServer(deps: Deps, logger: Logger, auth: AuthenticatorOptions = {}): DirectoryServer {
@@ -51,5 +52,6 @@ export function buildServer(deps: Deps, logger: Logger, auth: AuthenticatorOptio
     'wizer.directory.v1.DirectoryChannelService': 'SERVING',
   });
   health.addToServer(server);
+  addReflection(server);
   return { server, health };
 }
