@@ -4,6 +4,7 @@ import {
   type ExchangeRequest,
   type ExchangeResponse,
 } from '#proto/channel.js';
+import { REASON_TRAILER } from './wire.js';
 
 /** A call the channel carries, by name (`createUser`, `authenticateToken`, …). */
 export type ChannelCall = NonNullable<ExchangeRequest['call']>;
@@ -64,7 +65,7 @@ const MAX_ATTEMPTS = 3;
 /** An error shaped like the one a unary call rejects with, so callers handle both alike. */
 export function serviceError(code: status, details: string, reason?: string): ServiceError {
   const metadata = new Metadata();
-  if (reason) metadata.set('x-wizer-reason', reason);
+  if (reason) metadata.set(REASON_TRAILER, reason);
   return Object.assign(new Error(`${code} ${status[code]}: ${details}`), { code, details, metadata });
 }
 

@@ -13,6 +13,7 @@ import { DirectoryServiceClient, type WatchEventsRequest } from '#proto/director
 import type { Event } from '#proto/event.js';
 import { DirectoryChannelServiceClient } from '#proto/channel.js';
 import { CHANNEL_CALLS, Multiplexer } from './channel-client.js';
+import { ACTOR_HEADER, AUTHORIZATION_HEADER } from './wire.js';
 
 /**
  * A promise-based client for the directory contract, for Wizer services, the
@@ -78,8 +79,8 @@ export interface ClientOptions {
 function metadataFor(options: ClientOptions, actor: string): Metadata {
   const metadata = new Metadata();
   const credential = typeof options.credential === 'function' ? options.credential() : options.credential;
-  if (credential) metadata.set('authorization', `Bearer ${credential}`);
-  metadata.set('x-wizer-actor', actor);
+  if (credential) metadata.set(AUTHORIZATION_HEADER, `Bearer ${credential}`);
+  metadata.set(ACTOR_HEADER, actor);
   return metadata;
 }
 

@@ -1,15 +1,26 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
-import { ScimError, type ScimType } from './scim-error.js';
+import { ErrorReason, reasonOf } from '../../../services/directory/wire.js';
+import { ScimError, versionMismatch, type ScimType } from './scim-error.js';
 
-const REASON_TO_SCIM_TYPE: Record<string, ScimType> = {
-  INVALID_FILTER: 'invalidFilter',
-  INVALID_VALUE: 'invalidValue',
-  INVALID_PATH: 'invalidPath',
-  INVALID_SYNTAX: 'invalidSyntax',
-  MUTABILITY: 'mutability',
-  TOO_MANY: 'tooMany',
-  TOO_LARGE: 'invalidValue',
-  INVALID_CURSOR: 'invalidValue',
+/**
+ * The scimType of an INVALID_ARGUMENT, by the contract's reason (tsc checks every reason is
+ * named here). Reasons that never come with INVALID_ARGUMENT map to what their status means.
+ */
+const SCIM_TYPE: Record<Exclude<ErrorReason, ErrorReason.UNRECOGNIZED>, ScimType | undefined> = {
+  // No reason: a plain 400 (scimType is optional), rather than a guess.
+  [ErrorReason.ERROR_REASON_UNSPECIFIED]: undefined,
+  [ErrorReason.INVALID_FILTER]: 'invalidFilter',
+  [ErrorReason.INVALID_VALUE]: 'invalidValue',
+  [ErrorReason.INVALID_PATH]: 'invalidPath',
+  [ErrorReason.INVALID_SYNTAX]: 'invalidSyntax',
+  [ErrorReason.MUTABILITY]: 'mutability',
+  [ErrorReason.TOO_MANY]: 'tooMany',
+  [ErrorReason.TOO_LARGE]: 'invalidValue',
+  [ErrorReason.INVALID_CURSOR]: 'invalidValue',
+  [ErrorReason.UNIQUENESS]: 'uniqueness',
+  [ErrorReason.VERSION_MISMATCH]: 'invalidVers',
+  [ErrorReason.EVENTS_PRUNED]: 'invalidValue',
+  [ErrorReason.SERVICE_CREDENTIAL]: 'invalidValue',
 };
 
 /** Network errors before any status arrives count as the directory being unavailable. */
@@ -37,7 +48,7 @@ export function isVersionMismatch(error: unknown): boolean {
   return (
     isServiceError(error) &&
     error.code === status.FAILED_PRECONDITION &&
-    error.metadata.get('x-wizer-reason')[0] === 'VERSION_MISMATCH'
+    reasonOf(error) === ErrorReason.VERSION_MISMATCH
   );
 }
 
@@ -53,7 +64,7 @@ export function grpcToScim(error: unknown): ScimError | undefined {
       ? new ScimError(503, 'The directory is unavailable; retry shortly.', undefined, { 'Retry-After': '2' })
       : undefined;
   }
-  const [reason] = error.metadata.get('x-wizer-reason');
+  const reason = reasonOf(error);
   const details = error.details;
   switch (error.code) {
     // The addressed resource does not exist in this tenant.
@@ -64,16 +75,16 @@ export function grpcToScim(error: unknown): ScimError | undefined {
       return new ScimError(409, details, 'uniqueness');
     // The request is wrong; the reason picks the scimType.
     case status.INVALID_ARGUMENT:
-      return new ScimError(400, details, REASON_TO_SCIM_TYPE[String(reason)] ?? 'invalidValue');
+      return new ScimError(400, details, reason === ErrorReason.UNRECOGNIZED ? undefined : SCIM_TYPE[reason]);
     // If-Match named a version that is no longer current.
     case status.FAILED_PRECONDITION:
-      return reason === 'VERSION_MISMATCH'
-        ? new ScimError(412, 'The resource changed since the version in If-Match; read it again.')
+      return reason === ErrorReason.VERSION_MISMATCH
+        ? versionMismatch()
         : new ScimError(400, details, 'invalidValue');
     // The directory refused the gateway's own service credential: our fault, and maybe
     // passing (the local credentials file is re-read within a second).
     case status.UNAUTHENTICATED:
-      if (reason === 'SERVICE_CREDENTIAL')
+      if (reason === ErrorReason.SERVICE_CREDENTIAL)
         return new ScimError(503, 'The directory is unavailable; retry shortly.', undefined, {
           'Retry-After': '2',
         });

@@ -38,3 +38,7 @@ export class ScimError extends Error {
 }
 
 export const badRequest = (scimType: ScimType, detail: string) => new ScimError(400, detail, scimType);
+
+/** 412 (RFC 7644 §3.14): If-Match names a version that is no longer the resource's; nothing was written. */
+export const versionMismatch = () =>
+  new ScimError(412, 'The resource changed since the version in If-Match; read it again.');

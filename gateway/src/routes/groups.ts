@@ -3,7 +3,7 @@ import type { Context } from 'koa';
 import { Department, DepartmentOrigin, type Member } from '#proto/department.js';
 import type { Query } from '#proto/query.js';
 import { MembershipSource } from '#proto/user.js';
-import { ScimError } from '../errors/scim-error.js';
+import { ScimError, versionMismatch } from '../errors/scim-error.js';
 import { groupFromScim, groupToScim } from '../scim/group-mapper.js';
 import { listParams, listResponse, PUSHED_ONLY } from '../scim/list-params.js';
 import { groupChanges } from '../scim/patch/group-changes.js';
@@ -213,7 +213,7 @@ export function groupRoutes(router: Router, deps: RouteDeps): void {
       // Only read-only attributes (Okta echoes the id): nothing to write, but If-Match still holds.
       department = await getGroup(ctx, ctx.params.id!);
       if (expectedVersion !== undefined && department.version !== expectedVersion)
-        throw new ScimError(412, 'The resource changed since the version in If-Match; read it again.');
+        throw versionMismatch();
     }
     // RFC 7644 §3.5.2: 204 unless the client asked for attributes back, so a push to a large
     // group never reads the whole group.

@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { isVersionMismatch } from '../errors/grpc-to-scim.js';
-import { ScimError } from '../errors/scim-error.js';
+import { ScimError, versionMismatch } from '../errors/scim-error.js';
 import { listParams, listResponse } from '../scim/list-params.js';
 import { applyOperations } from '../scim/patch/apply.js';
 import { parseOperations } from '../scim/patch/operations.js';
@@ -108,7 +108,7 @@ export function userRoutes(router: Router, deps: RouteDeps): void {
     for (let attempt = 1; ; attempt++) {
       const current = await directory.getUser({ tenantId, id: ctx.params.id! }, asCaller(ctx));
       if (expected !== undefined && current.version !== expected) {
-        throw new ScimError(412, 'The resource changed since the version in If-Match; read it again.');
+        throw versionMismatch();
       }
       // Patch the document the client would read, then send the directory only the touched fields.
       const { meta: _meta, groups: _groups, ...doc } = userToScim(current, baseUrlOf(ctx));

@@ -5,10 +5,8 @@ import { UnauthenticatedError } from '../domain/errors.js';
 import { authenticateServiceCredential, type Principal } from '../domain/service-credentials.js';
 import type { Role } from '../domain/types.js';
 import type { KnownTenants } from './known-tenants.js';
-import { REASON_TRAILER, toStatus, type Logger } from './errors.js';
-
-/** The metadata entry that carries a service credential: `Bearer wzr_svc_…`. */
-export const AUTHORIZATION_HEADER = 'authorization';
+import { toStatus, type Logger } from './errors.js';
+import { AUTHORIZATION_HEADER, ErrorReason, reasonMetadata } from '../../wire.js';
 
 /** DirectoryService calls that change nothing: what a reader may make. */
 const READS = new Set([
@@ -145,7 +143,8 @@ function deny(message: string): Partial<ServiceError> {
  */
 export function credentialRefusal(error: unknown, logger: Logger): Partial<ServiceError> {
   const refusal = toStatus(error, logger);
-  if (refusal.code === status.UNAUTHENTICATED) refusal.metadata?.set(REASON_TRAILER, 'SERVICE_CREDENTIAL');
+  if (refusal.code === status.UNAUTHENTICATED)
+    refusal.metadata = reasonMetadata(ErrorReason.SERVICE_CREDENTIAL);
   return refusal;
 }
 

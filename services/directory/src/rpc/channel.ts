@@ -11,8 +11,8 @@ import {
   mayCall,
   permissionProblem,
 } from './authorize.js';
-import { ACTOR_HEADER } from './handle.js';
-import { REASON_TRAILER, toStatus, type Logger } from './errors.js';
+import { toStatus, type Logger } from './errors.js';
+import { ACTOR_HEADER, REASON_TRAILER } from '../../wire.js';
 import type { KnownTenants } from './known-tenants.js';
 
 type Call = NonNullable<ExchangeRequest['call']>;

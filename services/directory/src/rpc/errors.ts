@@ -1,4 +1,4 @@
-import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import { status, type ServiceError } from '@grpc/grpc-js';
 import {
   ConflictError,
   EventsPrunedError,
@@ -9,12 +9,21 @@ import {
   UnauthenticatedError,
   VersionMismatchError,
 } from '../domain/errors.js';
+import type { InvalidReason } from '../domain/errors.js';
 import { errorSummary } from '../../error-summary.js';
+import { ErrorReason, PRUNED_THROUGH_TRAILER, reasonMetadata } from '../../wire.js';
 
-/** The trailer that carries the machine-readable reason of an INVALID_ARGUMENT. */
-export const REASON_TRAILER = 'x-wizer-reason';
-/** With OUT_OF_RANGE (reason EVENTS_PRUNED): the highest removed sequence, to resume after. */
-export const PRUNED_THROUGH_TRAILER = 'x-wizer-pruned-through';
+/** The domain's reasons for invalid arguments, as the contract names them (tsc checks every one is mapped). */
+const INVALID: Record<InvalidReason, ErrorReason> = {
+  INVALID_FILTER: ErrorReason.INVALID_FILTER,
+  INVALID_VALUE: ErrorReason.INVALID_VALUE,
+  INVALID_PATH: ErrorReason.INVALID_PATH,
+  INVALID_SYNTAX: ErrorReason.INVALID_SYNTAX,
+  MUTABILITY: ErrorReason.MUTABILITY,
+  TOO_MANY: ErrorReason.TOO_MANY,
+  TOO_LARGE: ErrorReason.TOO_LARGE,
+  INVALID_CURSOR: ErrorReason.INVALID_CURSOR,
+};
 
 export type Logger = {
   error(obj: object, msg: string): void;
@@ -22,10 +31,8 @@ export type Logger = {
   debug?(obj: object, msg: string): void;
 };
 
-function statusError(code: status, details: string, reason?: string): Partial<ServiceError> {
-  const metadata = new Metadata();
-  if (reason) metadata.set(REASON_TRAILER, reason);
-  return { code, details, metadata };
+function statusError(code: status, details: string, reason?: ErrorReason): Partial<ServiceError> {
+  return { code, details, metadata: reasonMetadata(reason) };
 }
 
 /**
@@ -36,15 +43,16 @@ function statusError(code: status, details: string, reason?: string): Partial<Se
  */
 export function toStatus(error: unknown, logger: Logger, method?: string): Partial<ServiceError> {
   if (error instanceof NotFoundError) return statusError(status.NOT_FOUND, error.message);
-  if (error instanceof ConflictError) return statusError(status.ALREADY_EXISTS, error.message, 'UNIQUENESS');
+  if (error instanceof ConflictError)
+    return statusError(status.ALREADY_EXISTS, error.message, ErrorReason.UNIQUENESS);
   if (error instanceof InvalidArgumentError)
-    return statusError(status.INVALID_ARGUMENT, error.message, error.reason);
+    return statusError(status.INVALID_ARGUMENT, error.message, INVALID[error.reason]);
   if (error instanceof VersionMismatchError)
-    return statusError(status.FAILED_PRECONDITION, error.message, 'VERSION_MISMATCH');
+    return statusError(status.FAILED_PRECONDITION, error.message, ErrorReason.VERSION_MISMATCH);
   if (error instanceof PreconditionError) return statusError(status.FAILED_PRECONDITION, error.message);
   if (error instanceof UnauthenticatedError) return statusError(status.UNAUTHENTICATED, error.message);
   if (error instanceof EventsPrunedError) {
-    const pruned = statusError(status.OUT_OF_RANGE, error.message, 'EVENTS_PRUNED');
+    const pruned = statusError(status.OUT_OF_RANGE, error.message, ErrorReason.EVENTS_PRUNED);
     pruned.metadata!.set(PRUNED_THROUGH_TRAILER, String(error.prunedThrough));
     return pruned;
   }

@@ -2,10 +2,8 @@ import type { handleUnaryCall, ServerUnaryCall, ServerWritableStream } from '@gr
 import type { CallContext } from '../domain/context.js';
 import { InvalidArgumentError } from '../domain/errors.js';
 import { principalOf } from './authorize.js';
+import { ACTOR_HEADER } from '../../wire.js';
 import { toStatus, type Logger } from './errors.js';
-
-/** The metadata entry in which the gateway names the SCIM token it acts for, for the provisioning log. */
-export const ACTOR_HEADER = 'x-wizer-actor';
 
 /** Adapts an async handler to grpc-js, sending every failure through `toStatus`. */
 export function unary<Req, Res>(
