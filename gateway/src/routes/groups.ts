@@ -212,8 +212,7 @@ export function groupRoutes(router: Router, deps: RouteDeps): void {
     } else {
       // Only read-only attributes (Okta echoes the id): nothing to write, but If-Match still holds.
       department = await getGroup(ctx, ctx.params.id!);
-      if (expectedVersion !== undefined && department.version !== expectedVersion)
-        throw versionMismatch();
+      if (expectedVersion !== undefined && department.version !== expectedVersion) throw versionMismatch();
     }
     // RFC 7644 §3.5.2: 204 unless the client asked for attributes back, so a push to a large
     // group never reads the whole group.
