@@ -63,7 +63,7 @@ function bindValue(field: string, spec: FieldSpec, value: FilterValue): Knex.Val
 
 function compileComparison(fields: Catalog['fields'], field: string, op: Operator, value: FilterValue): Sql {
   const spec = fields[field];
-  if (!spec) invalid(`unknown or unfilterable field: ${field}`);
+  if (!spec) invalid(`unknown or unfilterable field: ${field} (fields: ${Object.keys(fields).join(', ')})`);
   const column = spec.caseMode === 'lower' ? `lower(${spec.expr})` : spec.expr;
   const param = spec.caseMode === 'lower' ? 'lower(?)' : '?';
 
@@ -229,7 +229,11 @@ export function planQuery(catalog: Catalog, query: Query, pk: string): Plan {
   let orderExpr = pk;
   if (orderField) {
     const spec = catalog.fields[orderField];
-    if (!spec) throw new InvalidArgumentError('INVALID_VALUE', `cannot order by ${orderField}`);
+    if (!spec)
+      throw new InvalidArgumentError(
+        'INVALID_VALUE',
+        `cannot order by ${orderField} (fields: ${Object.keys(catalog.fields).join(', ')})`,
+      );
     orderExpr = spec.caseMode === 'lower' ? `lower(${spec.expr})` : spec.expr;
   }
   let after: CursorState | undefined;
