@@ -13,6 +13,7 @@ import { DirectoryServiceClient, type WatchEventsRequest } from '#proto/director
 import type { Event } from '#proto/event.js';
 import { DirectoryChannelServiceClient } from '#proto/channel.js';
 import { CHANNEL_CALLS, Multiplexer } from './channel-client.js';
+import { follow } from './follow.js';
 import { ACTOR_HEADER, AUTHORIZATION_HEADER } from './wire.js';
 
 /**
@@ -110,8 +111,14 @@ export interface DirectoryClients {
   admin: Promised<AdminServiceClient>;
   /** grpc.health.v1: whether the directory serves (false when it is down or draining). */
   serving(deadlineMs?: number): Promise<boolean>;
-  /** Every event after `afterSequence`, then live ones, until `signal` aborts. */
+  /** Every event after `afterSequence`, then live ones, until `signal` aborts or the stream ends. */
   watchEvents(request: WatchEventsRequest, signal?: AbortSignal): AsyncIterable<Event>;
+  /**
+   * Follows a tenant's log until `signal` aborts: every event after `afterSequence`, once and
+   * in order, across directory restarts, drains and replica changes (it resumes after the
+   * last event it yielded). Throws only when resuming cannot help: see `follow.ts`.
+   */
+  follow(request: WatchEventsRequest, signal?: AbortSignal): AsyncIterable<Event>;
   close(): void;
 }
 
@@ -229,6 +236,11 @@ export function connectDirectory(address: string, options: ClientOptions): Direc
         );
     }
   }
+  const watchEvents = (request: WatchEventsRequest, signal?: AbortSignal): AsyncIterable<Event> => {
+    const stream = directory.watchEvents(request, metadataFor(options, options.actor));
+    signal?.addEventListener('abort', () => stream.cancel(), { once: true });
+    return stream as AsyncIterable<Event>;
+  };
   return {
     ...promised,
     serving(deadlineMs = 1000) {
@@ -241,11 +253,8 @@ export function connectDirectory(address: string, options: ClientOptions): Direc
         );
       });
     },
-    watchEvents(request, signal) {
-      const stream = directory.watchEvents(request, metadataFor(options, options.actor));
-      signal?.addEventListener('abort', () => stream.cancel(), { once: true });
-      return stream as AsyncIterable<Event>;
-    },
+    watchEvents,
+    follow: (request, signal) => follow(watchEvents, request, signal),
     close() {
       multiplexer?.close();
       directory.close();

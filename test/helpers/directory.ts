@@ -39,7 +39,10 @@ export interface DirectoryFixture {
  */
 export async function startDirectory(
   url?: string,
-  options: { pollMs?: number } = {},
+  options: {
+    pollMs?: number;
+    /** host:port to listen on (default: a free port on 127.0.0.1) */ address?: string;
+  } = {},
 ): Promise<DirectoryFixture> {
   const database = url ? { url, file: undefined, drop: async () => {} } : await freshDatabase();
   const db = await openDatabase(database.url);
@@ -57,7 +60,7 @@ export async function startDirectory(
   };
   const { server } = buildServer(deps, silentLogger);
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) =>
+    server.bindAsync(options.address ?? '127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) =>
       err ? reject(err) : resolve(p),
     ),
   );
