@@ -112,7 +112,12 @@ test('HTTPS on the gateway and mutual TLS between gateway and directory; the cer
   );
   const address = `127.0.0.1:${grpcPort}`;
   const mtls = clientCredentials({ ca: certs.ca, cert: certs.clientCert, key: certs.clientKey });
-  const withCert = connectDirectory(address, { actor: 'service:scim-gateway', credentials: mtls });
+  // As the gateway runs: its requests over the multiplexed channel, authenticated by the certificate.
+  const withCert = connectDirectory(address, {
+    actor: 'service:scim-gateway',
+    credentials: mtls,
+    multiplex: { streams: 1 },
+  });
   const adminWithCert = connectDirectory(address, {
     actor: 'admin',
     credentials: mtls,
