@@ -62,6 +62,8 @@ export class RetryableError extends Error {
   constructor(
     message: string,
     readonly kind: 'aborted' | 'unavailable',
+    /** What the store reported (`40001`, `57P01`, `ECONNREFUSED`…), for the log line. */
+    readonly code?: string,
   ) {
     super(message);
   }

@@ -80,10 +80,28 @@ async function migrate(knex: Knex): Promise<void> {
   }
 }
 
+/** Where knex's own messages go (the process's logger). */
+export interface StoreLogger {
+  debug(obj: object, msg: string): void;
+}
+
+/**
+ * knex prints what it sees to the console itself, stack and all: "Acquire connection error:
+ * <stack>" whenever a connection cannot be opened (a database restarting), "Connection
+ * Error: …" for each pooled connection the server closed. Every such fault that matters
+ * also fails a query, which the store translates and the caller logs as one line with its
+ * code; knex's own account of it goes to the debug level.
+ */
+function knexLog(logger: StoreLogger | undefined): Knex.Config['log'] {
+  const line = (message: unknown) =>
+    logger?.debug({ source: 'knex' }, typeof message === 'string' ? message : String(message));
+  return { warn: line, error: line, deprecate: line, debug: line };
+}
+
 /** Opens the store and applies every pending migration. */
-export async function openDatabase(url: string): Promise<Database> {
+export async function openDatabase(url: string, options: { logger?: StoreLogger } = {}): Promise<Database> {
   const { config, dialect } = knexConfigFor(url);
-  const knex = knexFactory(config);
+  const knex = knexFactory({ ...config, log: knexLog(options.logger) });
   try {
     await migrate(knex);
   } catch (error) {
