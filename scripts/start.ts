@@ -16,6 +16,7 @@ import {
 } from '../services/directory/src/config.js';
 import { clientCredentials, clientTlsFromEnv } from '../services/directory/tls.js';
 import { listenFailure, probeListen } from '../services/shared/listen-failure.js';
+import type { ListeningMessage } from '../services/shared/ready-signal.js';
 
 const here = fileURLToPath(import.meta.url);
 const root = path.resolve(path.dirname(here), '..');
@@ -48,7 +49,7 @@ function run(name: string, entry: string): Promise<void> {
   children.push(child);
   return new Promise((resolve, reject) => {
     let listening = false;
-    child.on('message', (message: { listening?: string }) => {
+    child.on('message', (message: Partial<ListeningMessage>) => {
       if (message.listening !== name) return;
       listening = true;
       child.disconnect();

@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   // process handles and reports in its own words, so its lines go to the debug level.
   const grpcLine = (message: unknown) => logger.debug({ source: 'grpc-js' }, String(message));
   setLogger({ error: grpcLine, info: grpcLine, debug: grpcLine });
-  const db = await openDatabase(config.databaseUrl, { logger });
+  const db = await openDatabase(config.databaseUrl, { logger, createFolder: config.createDatabaseFolder });
   const feed = new ChangeFeed();
   // PostgreSQL: watchers on this replica wake when another one commits (LISTEN/NOTIFY).
   const relay = await startChangeRelay(db, feed, logger);
@@ -65,7 +65,7 @@ async function main(): Promise<void> {
     },
     'directory listening',
   );
-  signalListening('directory');
+  signalListening('directory', { port });
 
   let stopping = false;
   const stop = (signal: string) => {

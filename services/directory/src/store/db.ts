@@ -12,8 +12,14 @@ export interface Database {
   close(): Promise<void>;
 }
 
-/** Parses `sqlite:<path>` (or `sqlite::memory:`) and `postgres://…` URLs. */
-export function knexConfigFor(url: string): { config: Knex.Config; dialect: Dialect } {
+/**
+ * Parses `sqlite:<path>` (or `sqlite::memory:`) and `postgres://…` URLs. A SQLite file's
+ * folder must exist, unless `createFolder` (the default database's ./data/, see config.ts).
+ */
+export function knexConfigFor(
+  url: string,
+  options: { createFolder?: boolean } = {},
+): { config: Knex.Config; dialect: Dialect } {
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     return {
       dialect: postgres,
@@ -22,7 +28,13 @@ export function knexConfigFor(url: string): { config: Knex.Config; dialect: Dial
   }
   if (url.startsWith('sqlite:')) {
     const filename = url.slice('sqlite:'.length);
-    if (filename !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(filename)), { recursive: true });
+    if (filename !== ':memory:') {
+      const folder = path.dirname(path.resolve(filename));
+      if (options.createFolder) fs.mkdirSync(folder, { recursive: true });
+      // better-sqlite3's own error names no file ("the directory does not exist").
+      else if (!fs.existsSync(folder))
+        throw new Error(`the folder of the SQLite database ${filename} does not exist`);
+    }
     return {
       dialect: sqlite,
       config: {
@@ -99,8 +111,11 @@ function knexLog(logger: StoreLogger | undefined): Knex.Config['log'] {
 }
 
 /** Opens the store and applies every pending migration. */
-export async function openDatabase(url: string, options: { logger?: StoreLogger } = {}): Promise<Database> {
-  const { config, dialect } = knexConfigFor(url);
+export async function openDatabase(
+  url: string,
+  options: { logger?: StoreLogger; createFolder?: boolean } = {},
+): Promise<Database> {
+  const { config, dialect } = knexConfigFor(url, options);
   const knex = knexFactory({ ...config, log: knexLog(options.logger) });
   try {
     await migrate(knex);
