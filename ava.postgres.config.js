@@ -4,7 +4,13 @@ import base from './ava.config.js';
 
 export default {
   ...base,
-  files: ['test/directory/**/*.test.ts', 'test/gateway/**/*.test.ts', 'test/postgres/**/*.test.ts'],
+  files: [
+    'test/directory/**/*.test.ts',
+    'test/gateway/**/*.test.ts',
+    'test/postgres/**/*.test.ts',
+    // Restarts the server: a pass of its own, after this one (ava.postgres-disruptive.config.js).
+    '!test/postgres/disruptive/**',
+  ],
   environmentVariables: { WIZER_TEST_STORE: 'postgres' },
   // Each suite makes its own database; two at once keeps the server and the 2 cores comfortable.
   concurrency: 2,

@@ -1,18 +1,28 @@
 /**
- * Walks the directory contract end to end against a running directory:
- *   npm run start:directory   # in one terminal
- *   npm run demo              # in another (DIRECTORY_ADDRESS to point elsewhere)
+ * Walks the directory contract end to end:
+ *   npm run demo                                   # on a directory of its own, on a throw-away database
+ *   DIRECTORY_ADDRESS=127.0.0.1:50051 npm run demo  # on a running directory (it adds a "Demo …" tenant there)
+ * With DIRECTORY_ADDRESS, the admin credential is DIRECTORY_CREDENTIAL, or the one that directory
+ * wrote beside its database (DATABASE_URL / DIRECTORY_CREDENTIALS_FILE say where).
  */
 import { connectDirectory } from '../services/directory/client.js';
 import { credentialFromEnv } from '../services/directory/credentials-file.js';
-import { DEFAULT_DIRECTORY_ADDRESS } from '../services/directory/src/config.js';
 import { Operator } from '#proto/query.js';
+import { startScratchDirectory } from './lib/scratch-directory.js';
 
-const address = process.env.DIRECTORY_ADDRESS || DEFAULT_DIRECTORY_ADDRESS;
-// An admin credential: DIRECTORY_CREDENTIAL, or the one a local directory wrote beside its database.
+// Only an explicit DIRECTORY_ADDRESS points the demo at an existing directory: by default
+// each run would otherwise add another tenant to the development database.
+const scratch = process.env.DIRECTORY_ADDRESS ? undefined : await startScratchDirectory();
+const address = scratch?.address ?? process.env.DIRECTORY_ADDRESS!;
+const credential = scratch
+  ? credentialFromEnv({ DIRECTORY_CREDENTIALS_FILE: scratch.credentialsFile }, 'admin')
+  : credentialFromEnv(process.env, 'admin');
+console.log(
+  scratch ? `directory   ${address} (its own, on a throw-away database)` : `directory   ${address}`,
+);
 const { admin, directory, watchEvents, close } = connectDirectory(address, {
   actor: 'service:demo',
-  credential: credentialFromEnv(process.env, 'admin'),
+  credential,
 });
 
 const user = (userName: string, department: string) => ({
@@ -110,4 +120,5 @@ try {
 } finally {
   clearTimeout(timer);
   close();
+  await scratch?.stop();
 }

@@ -5,13 +5,18 @@
  * its token once. Ctrl-C or SIGTERM stops both.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadConfig as loadGatewayConfig } from '../gateway/src/config.js';
 import { connectDirectory } from '../services/directory/client.js';
 import { credentialFromEnv } from '../services/directory/credentials-file.js';
-import { DEFAULT_DIRECTORY_ADDRESS } from '../services/directory/src/config.js';
+import {
+  DEFAULT_DIRECTORY_ADDRESS,
+  loadConfig as loadDirectoryConfig,
+} from '../services/directory/src/config.js';
 import { clientCredentials, clientTlsFromEnv } from '../services/directory/tls.js';
+import { listenFailure, probeListen } from '../services/shared/listen-failure.js';
+import type { ListeningMessage } from '../services/shared/ready-signal.js';
 
 const here = fileURLToPath(import.meta.url);
 const root = path.resolve(path.dirname(here), '..');
@@ -30,19 +35,44 @@ const baseUrl = `${scheme}://${probeHost}:${port}/api/v1/scim/v2`;
 const children: ChildProcess[] = [];
 let stopping = false;
 
-function run(name: string, entry: string): ChildProcess {
+/**
+ * Spawns a service; resolves when it says it is listening (over the IPC channel), so that
+ * nothing below mistakes an older instance on the same port for this one. A service that
+ * exits before that has printed why (a bad variable, a taken port): the start ends with
+ * its exit code and adds nothing.
+ */
+function run(name: string, entry: string): Promise<void> {
   const child = spawn(process.execPath, [...nodeArgs, path.join(root, entryOf(entry))], {
     env,
-    stdio: 'inherit',
-  });
-  child.on('exit', (code, signal) => {
-    if (!stopping) {
-      console.error(`${name} exited (${signal ?? code}); stopping.`);
-      stop(1);
-    }
+    stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
   });
   children.push(child);
-  return child;
+  return new Promise((resolve, reject) => {
+    let listening = false;
+    child.on('message', (message: Partial<ListeningMessage>) => {
+      if (message.listening !== name) return;
+      listening = true;
+      child.disconnect();
+      resolve();
+    });
+    child.on('exit', (code, signal) => {
+      if (stopping) return;
+      if (!listening) {
+        if (signal) console.error(`${name} was stopped by ${signal} before it listened.`);
+        reject(new StartFailed(code || 1));
+        return;
+      }
+      console.error(`${name} exited (${signal ?? code}); stopping.`);
+      stop(1);
+    });
+  });
+}
+
+/** A start that ended early; whoever failed has said why. */
+class StartFailed extends Error {
+  constructor(readonly exitCode: number) {
+    super(`start failed (${exitCode})`);
+  }
 }
 
 function stop(exitCode = 0): void {
@@ -62,6 +92,40 @@ function stop(exitCode = 0): void {
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
 
+/**
+ * Every address the two services will listen on, with its name for an operator. A
+ * configuration the services would refuse gives none: they say what is wrong themselves.
+ */
+function listeners(): [what: string, address: string][] {
+  try {
+    const directory = loadDirectoryConfig(env);
+    const gateway = loadGatewayConfig(env);
+    return [
+      ["the directory's port", directory.address],
+      ["the directory's metrics port", directory.metricsAddress],
+      ["the gateway's port", `${gateway.host}:${gateway.port}`],
+      ["the gateway's metrics port", gateway.metricsAddress],
+    ].filter((l): l is [string, string] => l[1] !== undefined && !/:0$/.test(l[1]));
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * A second `npm start` while one runs: one line naming the first taken port, exit 1, before
+ * anything is spawned or printed. (The services also fail with that line themselves, for a
+ * port taken between this check and their listen.)
+ */
+async function checkPorts(): Promise<void> {
+  for (const [what, address] of listeners()) {
+    const error = await probeListen(address);
+    if (error) {
+      console.error(listenFailure(what, address, error));
+      process.exit(1);
+    }
+  }
+}
+
 async function until<T>(what: string, probe: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -75,7 +139,7 @@ async function until<T>(what: string, probe: () => Promise<T>, timeoutMs = 30_00
   }
 }
 
-run('directory', 'services/directory/src/main.ts');
+await checkPorts();
 const clients = connectDirectory(env.DIRECTORY_ADDRESS, {
   actor: 'admin',
   deadlineMs: 2000,
@@ -84,19 +148,9 @@ const clients = connectDirectory(env.DIRECTORY_ADDRESS, {
   credential: credentialFromEnv(env, 'admin'),
 });
 try {
+  await run('directory', 'services/directory/src/main.ts');
   const { tenants } = await until('the directory', () => clients.admin.listTenants({}));
-  run('gateway', 'gateway/src/main.ts');
-  await until(
-    'the gateway',
-    () =>
-      new Promise<void>((resolve, reject) => {
-        const socket = net.connect(Number(port), probeHost, () => {
-          socket.end();
-          resolve();
-        });
-        socket.on('error', reject);
-      }),
-  );
+  await run('gateway', 'gateway/src/main.ts');
   console.log(`\nWizer SCIM base URL: ${baseUrl}`);
   if (tenants.length === 0) {
     const tenant = await clients.admin.createTenant({ name: 'Development' });
@@ -116,8 +170,11 @@ try {
     );
   }
 } catch (error) {
-  console.error((error as Error).message);
-  stop(1);
+  if (error instanceof StartFailed) stop(error.exitCode);
+  else {
+    console.error((error as Error).message);
+    stop(1);
+  }
 } finally {
   clients.close();
 }

@@ -2,7 +2,9 @@ import { connectDirectory } from '../../services/directory/client.js';
 import { serviceLogger } from '../../services/shared/logger.js';
 import { credentialProvider } from '../../services/directory/credentials-file.js';
 import { clientCredentials } from '../../services/directory/tls.js';
+import { listenFailure } from '../../services/shared/listen-failure.js';
 import { serveMetrics } from '../../services/shared/metrics-server.js';
+import { signalListening } from '../../services/shared/ready-signal.js';
 import { buildApp } from './app.js';
 import { loadConfig, type GatewayConfig } from './config.js';
 import { rejectionLog } from './errors/rejection-log.js';
@@ -41,21 +43,34 @@ function main(): void {
     logger,
   });
   const { server, drain } = createServer(app, config);
-  const metrics = config.metricsAddress ? serveMetrics(config.metricsAddress, registry) : undefined;
-  metrics?.catch((error: unknown) => {
-    logger.error({ err: error, metrics: config.metricsAddress }, 'gateway cannot serve its metrics');
+  // A port that cannot be listened on ends the start with one line naming it (the first
+  // failure only: another instance may hold both listeners).
+  let failed = false;
+  const cannotListen = (what: string, address: string) => (error: unknown) => {
+    if (failed) return;
+    failed = true;
+    console.error(listenFailure(what, address, error));
     exit(1);
-  });
-  server.listen(config.port, config.host, () => {
-    const scheme = config.tls ? 'https' : 'http';
-    logger.info(
-      {
-        url: `${scheme}://${config.host}:${config.port}/api/v1/scim/v2`,
-        metrics: config.metricsAddress ?? 'off',
-      },
-      'gateway listening',
-    );
-  });
+  };
+  const { metricsAddress } = config;
+  const metrics = metricsAddress ? serveMetrics(metricsAddress, registry) : undefined;
+  if (metricsAddress) metrics?.catch(cannotListen("the gateway's metrics port", metricsAddress));
+  server.once('error', cannotListen("the gateway's port", `${config.host}:${config.port}`));
+  const listening = new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+  void Promise.all([listening, metrics]).then(
+    () => {
+      const scheme = config.tls ? 'https' : 'http';
+      logger.info(
+        {
+          url: `${scheme}://${config.host}:${config.port}/api/v1/scim/v2`,
+          metrics: metricsAddress ?? 'off',
+        },
+        'gateway listening',
+      );
+      signalListening('gateway');
+    },
+    () => {},
+  );
   const stop = (signal: string) => {
     logger.info({ signal }, 'gateway shutting down');
     clearInterval(flushing);

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
+import path from 'node:path';
 import { ServiceRole, type ServiceCredential } from '#proto/admin.js';
 import { EventOutcome, type Event } from '#proto/event.js';
 import type { DirectoryClients } from '../../services/directory/client.js';
@@ -241,7 +242,12 @@ export function backup(io: Io, flags: Flags, file: string | undefined, databaseU
   if (!databaseUrl.startsWith('sqlite:'))
     throw new UsageError('backup copies a SQLite database; for PostgreSQL use pg_dump');
   if (fs.existsSync(file)) throw new UsageError(`${file} exists; choose a new file`);
-  const source = new Database(databaseUrl.slice('sqlite:'.length), { readonly: true, fileMustExist: true });
+  // SQLite's own errors here name no file ("unable to open database file").
+  if (!fs.existsSync(path.dirname(path.resolve(file))))
+    throw new UsageError(`cannot write ${file}: its folder does not exist`);
+  const database = databaseUrl.slice('sqlite:'.length);
+  if (!fs.existsSync(database)) throw new Error(`no SQLite database at ${database} (DATABASE_URL)`);
+  const source = new Database(database, { readonly: true, fileMustExist: true });
   try {
     source.pragma('busy_timeout = 5000');
     source.prepare('VACUUM INTO ?').run(file);

@@ -50,8 +50,13 @@ export function readCredentialsFile(file: string): LocalCredentials {
 /** Writes the file atomically, readable by its owner only. */
 export function writeCredentialsFile(file: string, credentials: LocalCredentials): void {
   const temporary = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temporary, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
-  fs.renameSync(temporary, file);
+  try {
+    fs.writeFileSync(temporary, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
+    fs.renameSync(temporary, file);
+  } catch (error) {
+    fs.rmSync(temporary, { force: true });
+    throw new Error(`cannot write the credentials file ${file}: ${(error as Error).message}`);
+  }
 }
 
 /**

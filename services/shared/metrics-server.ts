@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { Registry } from 'prom-client';
+import { hostPort } from './listen-failure.js';
 
 /** `host:port`, `[v6]:port`: the shape of a listen address in the configuration. */
 export const HOST_PORT = /^([^\s:]+|\[[0-9a-fA-F:]+\]):\d{1,5}$/;
@@ -12,7 +13,7 @@ export const HOST_PORT = /^([^\s:]+|\[[0-9a-fA-F:]+\]):\d{1,5}$/;
  * start rather than running without the metrics it was told to serve.
  */
 export function serveMetrics(address: string, registry: Registry): Promise<http.Server> {
-  const [, host = '127.0.0.1', port = '0'] = /^\[?(.*?)\]?:(\d+)$/.exec(address) ?? [];
+  const { host, port } = hostPort(address);
   const server = http.createServer((req, res) => {
     if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') {
       res.writeHead(404).end();
@@ -25,7 +26,7 @@ export function serveMetrics(address: string, registry: Registry): Promise<http.
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(Number(port), host, () => {
+    server.listen(port, host, () => {
       server.off('error', reject);
       resolve(server);
     });

@@ -1,4 +1,5 @@
 import type { DirectoryClients } from '../../../services/directory/client.js';
+import { errorSummary } from '../../../services/directory/error-summary.js';
 import {
   RejectionSampler,
   type Rejection,
@@ -43,7 +44,11 @@ export function rejectionLog(directory: DirectoryClients, options: RejectionLogO
         { actor: entry.actor, deadlineMs: 1000 },
       );
     } catch (error) {
-      options.logger.error({ err: error, tenant: entry.tenantId }, 'could not record a rejected request');
+      // Class and code (a gRPC status: the directory away is weather), never a stack.
+      options.logger.error(
+        { ...errorSummary(error), tenant: entry.tenantId },
+        'could not record a rejected request',
+      );
     }
   };
   let flushing = Promise.resolve();

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { credentialsFileFor } from '../credentials-file.js';
 import { DEFAULT_DATABASE_URL, DEFAULT_DIRECTORY_ADDRESS } from '../defaults.js';
 import type { CertificateRoles } from './rpc/authorize.js';
@@ -9,6 +10,12 @@ import { HOST_PORT } from '../../shared/metrics-server.js';
 export interface DirectoryConfig {
   /** `sqlite:<path>` or `postgres://…` */
   readonly databaseUrl: string;
+  /**
+   * Create the SQLite file's folder if missing: only for the default database (DATABASE_URL
+   * unset), so that `npm start` on a fresh clone makes ./data/. A folder named in
+   * DATABASE_URL must exist: a mistyped path is an error naming it, not a new folder.
+   */
+  readonly createDatabaseFolder: boolean;
   /** host:port to listen on for gRPC */
   readonly address: string;
   /** host:port for GET /metrics, or undefined for none */
@@ -36,6 +43,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!/^(sqlite:.+|postgres(ql)?:\/\/.+)$/.test(databaseUrl)) {
     problems.push('DATABASE_URL must be sqlite:<path> or postgres://…');
   }
+  const createDatabaseFolder = !env.DATABASE_URL;
+  const sqliteFile = databaseUrl.startsWith('sqlite:') ? databaseUrl.slice('sqlite:'.length) : undefined;
+  if (sqliteFile && sqliteFile !== ':memory:' && !createDatabaseFolder && !isFolder(path.dirname(sqliteFile)))
+    problems.push(
+      `DATABASE_URL names a SQLite file in a folder that does not exist: ${sqliteFile} (create ${path.dirname(sqliteFile)} first)`,
+    );
   const address = env.DIRECTORY_ADDRESS || DEFAULT_DIRECTORY_ADDRESS;
   if (!HOST_PORT.test(address)) problems.push('DIRECTORY_ADDRESS must be host:port');
   const metrics = env.METRICS_ADDRESS ?? DEFAULT_METRICS_ADDRESS;
@@ -62,17 +75,28 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const certificateRoles = parseCertificateRoles(env.DIRECTORY_TLS_CLIENT_ROLES, problems);
   if (Object.keys(certificateRoles).length && !clientCa)
     problems.push('DIRECTORY_TLS_CLIENT_ROLES needs mTLS (DIRECTORY_TLS_CLIENT_CA_FILE)');
+  const credentialsFile = credentialsFileFor(env);
+  // Beside the default database it is created with the folder; anywhere else its folder must exist.
+  if (env.DIRECTORY_CREDENTIALS_FILE && credentialsFile && !isFolder(path.dirname(credentialsFile)))
+    problems.push(
+      `DIRECTORY_CREDENTIALS_FILE names a file in a folder that does not exist: ${credentialsFile}`,
+    );
   if (problems.length) throw new Error(`bad configuration:\n  ${problems.join('\n  ')}`);
   return Object.freeze({
     databaseUrl,
+    createDatabaseFolder,
     address,
     metricsAddress: metrics && metrics !== 'off' ? metrics : undefined,
     tls: cert && key ? { cert, key, clientCa } : undefined,
     certificateRoles,
-    credentialsFile: credentialsFileFor(env),
+    credentialsFile,
     eventRetentionDays,
     logLevel,
   });
+}
+
+function isFolder(folder: string): boolean {
+  return fs.statSync(folder, { throwIfNoEntry: false })?.isDirectory() ?? false;
 }
 
 const ROLE_NAMES = ['admin', 'gateway', 'reader'];

@@ -1,4 +1,7 @@
+import { setLogger } from '@grpc/grpc-js';
+import { listenFailure } from '../../shared/listen-failure.js';
 import { serveMetrics } from '../../shared/metrics-server.js';
+import { signalListening } from '../../shared/ready-signal.js';
 import { serviceLogger } from '../../shared/logger.js';
 import { serverCredentials } from '../tls.js';
 import { loadConfig, type DirectoryConfig } from './config.js';
@@ -22,7 +25,12 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const { logger, exit } = serviceLogger('directory', config.logLevel);
-  const db = await openDatabase(config.databaseUrl);
+  // grpc-js prints its own lines ("E No address added…") to stderr. Whatever it reports on a
+  // server (a port it cannot bind, a TLS context it cannot build) also fails a call this
+  // process handles and reports in its own words, so its lines go to the debug level.
+  const grpcLine = (message: unknown) => logger.debug({ source: 'grpc-js' }, String(message));
+  setLogger({ error: grpcLine, info: grpcLine, debug: grpcLine });
+  const db = await openDatabase(config.databaseUrl, { logger, createFolder: config.createDatabaseFolder });
   const feed = new ChangeFeed();
   // PostgreSQL: watchers on this replica wake when another one commits (LISTEN/NOTIFY).
   const relay = await startChangeRelay(db, feed, logger);
@@ -34,10 +42,15 @@ async function main(): Promise<void> {
   const { server, health } = buildServer({ db, feed }, logger, { certificateRoles: config.certificateRoles });
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(config.address, serverCredentials(config.tls), (err, p) =>
-      err ? reject(err) : resolve(p),
+      err ? reject(new StartFailure(listenFailure("the directory's port", config.address, err))) : resolve(p),
     ),
   );
-  const metrics = config.metricsAddress ? await serveMetrics(config.metricsAddress, registry) : undefined;
+  const metricsAddress = config.metricsAddress;
+  const metrics = metricsAddress
+    ? await serveMetrics(metricsAddress, registry).catch((error: unknown) => {
+        throw new StartFailure(listenFailure("the directory's metrics port", metricsAddress, error));
+      })
+    : undefined;
   const retention = config.eventRetentionDays
     ? scheduleEventRetention({ db, feed }, { days: config.eventRetentionDays, everyMs: HOUR_MS, logger })
     : undefined;
@@ -52,6 +65,7 @@ async function main(): Promise<void> {
     },
     'directory listening',
   );
+  signalListening('directory', { port });
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -78,7 +92,14 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
+/** A start failure whose message is the whole story: printed as it is, as one line. */
+class StartFailure extends Error {}
+
 main().catch((error) => {
-  console.error('directory failed to start:', error instanceof Error ? error.message : error);
+  console.error(
+    error instanceof StartFailure
+      ? error.message
+      : `directory failed to start: ${error instanceof Error ? error.message : String(error)}`,
+  );
   process.exit(1);
 });

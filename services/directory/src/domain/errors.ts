@@ -65,6 +65,8 @@ export class RetryableError extends DirectoryError {
   constructor(
     message: string,
     readonly kind: 'aborted' | 'unavailable',
+    /** What the store reported (`40001`, `57P01`, `ECONNREFUSED`…), for the log line. */
+    readonly code?: string,
   ) {
     super(message);
   }

@@ -1,3 +1,4 @@
+import { errorSummary } from '../../error-summary.js';
 import { pruneEventBatch } from '../store/event-retention.js';
 import { writeTransaction } from '../store/transaction.js';
 import type { Deps } from './context.js';
@@ -62,7 +63,9 @@ export function scheduleEventRetention(
       const removed = await pruneEvents(deps, cutoff, { signal: abort.signal });
       if (removed) options.logger.info({ removed, cutoff: cutoff.toISOString() }, 'pruned old events');
     } catch (error) {
-      options.logger.error({ err: error }, 'event retention: prune failed; retrying at the next run');
+      // One line, class and code: a database that is away is weather, and a driver error's
+      // message and stack hold SQL and file paths.
+      options.logger.error(errorSummary(error), 'event retention: prune failed; retrying at the next run');
     }
     if (!abort.signal.aborted) {
       timer = setTimeout(() => {

@@ -27,6 +27,8 @@ const INVALID: Record<InvalidReason, ErrorReason> = {
 
 export type Logger = {
   error(obj: object, msg: string): void;
+  /** Where a store fault (weather, not a bug) is noted: one line, its cause, no stack. */
+  warn(obj: object, msg: string): void;
   /** Where the full error of an unexpected failure goes: off at the default level. */
   debug?(obj: object, msg: string): void;
 };
@@ -56,8 +58,15 @@ export function toStatus(error: unknown, logger: Logger, method?: string): Parti
     pruned.metadata!.set(PRUNED_THROUGH_TRAILER, String(error.prunedThrough));
     return pruned;
   }
+  // The database is down, restarting or unreachable, or a write kept losing a race after
+  // the store's own retries: the caller retries (the gateway answers 503 with Retry-After).
   if (error instanceof RetryableError) {
-    return statusError(error.kind === 'aborted' ? status.ABORTED : status.UNAVAILABLE, error.message);
+    const aborted = error.kind === 'aborted';
+    logger.warn(
+      { method, cause: error.code },
+      aborted ? 'store conflict; answered ABORTED' : 'database unavailable; answered UNAVAILABLE',
+    );
+    return statusError(aborted ? status.ABORTED : status.UNAVAILABLE, error.message);
   }
   logger.error({ method, ...errorSummary(error) }, 'unexpected error in a directory call');
   logger.debug?.({ method, err: error }, 'unexpected error in a directory call: details');

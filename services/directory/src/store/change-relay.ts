@@ -1,6 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { ChangeFeed } from '../domain/context.js';
 import type { Database } from './db.js';
+import { faultCode } from './dialect.js';
 
 /** The PostgreSQL channel on which replicas tell each other a tenant's log grew. */
 const CHANNEL = 'wizer_directory_events';
@@ -17,6 +18,7 @@ export interface ChangeRelay {
 }
 
 interface RelayLogger {
+  info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
 }
 
@@ -38,6 +40,9 @@ export async function startChangeRelay(
   let client: ListeningConnection | undefined;
   const driver = database.knex.client as unknown as { acquireRawConnection(): Promise<ListeningConnection> };
   let retry: NodeJS.Timeout | undefined;
+  // While the database is away, one line says so and one more when the relay listens again,
+  // not one per reconnection attempt.
+  let away = false;
 
   const listen = async (): Promise<void> => {
     let next: ListeningConnection | undefined;
@@ -46,11 +51,15 @@ export async function startChangeRelay(
       await next.query(`LISTEN ${CHANNEL}`);
     } catch (error) {
       void next?.end().catch(() => {});
-      logger.warn({ cause: causeOf(error) }, 'change relay cannot listen; watchers poll meanwhile');
+      if (!away)
+        logger.warn({ cause: faultCode(error) }, 'change relay cannot listen; watchers poll meanwhile');
+      away = true;
       if (!closed) retry = setTimeout(() => void listen(), RECONNECT_MS);
       return;
     }
     if (closed) return void next.end().catch(() => {});
+    if (away) logger.info({}, 'change relay listening again');
+    away = false;
     const listening = next;
     const reconnect = () => {
       if (closed || client !== listening) return;
@@ -62,7 +71,10 @@ export async function startChangeRelay(
       if (message.payload) feed.wake(message.payload);
     });
     listening.on('error', (error: unknown) => {
-      logger.warn({ cause: causeOf(error) }, 'change relay connection lost; reconnecting');
+      if (client === listening) {
+        logger.warn({ cause: faultCode(error) }, 'change relay connection lost; reconnecting');
+        away = true;
+      }
       reconnect();
     });
     listening.on('end', reconnect);
@@ -72,7 +84,7 @@ export async function startChangeRelay(
   await listen();
   feed.relayTo((tenantId) => {
     database.knex.raw('SELECT pg_notify(?, ?)', [CHANNEL, tenantId]).catch((error: unknown) => {
-      logger.warn({ cause: causeOf(error) }, 'change relay could not notify');
+      logger.warn({ cause: faultCode(error) }, 'change relay could not notify');
     });
   });
   return {
@@ -82,10 +94,4 @@ export async function startChangeRelay(
       await client?.end().catch(() => {});
     },
   };
-}
-
-/** A driver error's code (or message) for a log line: never its SQL or stack. */
-function causeOf(error: unknown): string {
-  const { code, message } = (error ?? {}) as { code?: string; message?: string };
-  return code ?? message ?? String(error);
 }

@@ -12,8 +12,14 @@ export interface Database {
   close(): Promise<void>;
 }
 
-/** Parses `sqlite:<path>` (or `sqlite::memory:`) and `postgres://…` URLs. */
-export function knexConfigFor(url: string): { config: Knex.Config; dialect: Dialect } {
+/**
+ * Parses `sqlite:<path>` (or `sqlite::memory:`) and `postgres://…` URLs. A SQLite file's
+ * folder must exist, unless `createFolder` (the default database's ./data/, see config.ts).
+ */
+export function knexConfigFor(
+  url: string,
+  options: { createFolder?: boolean } = {},
+): { config: Knex.Config; dialect: Dialect } {
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     return {
       dialect: postgres,
@@ -22,7 +28,13 @@ export function knexConfigFor(url: string): { config: Knex.Config; dialect: Dial
   }
   if (url.startsWith('sqlite:')) {
     const filename = url.slice('sqlite:'.length);
-    if (filename !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(filename)), { recursive: true });
+    if (filename !== ':memory:') {
+      const folder = path.dirname(path.resolve(filename));
+      if (options.createFolder) fs.mkdirSync(folder, { recursive: true });
+      // better-sqlite3's own error names no file ("the directory does not exist").
+      else if (!fs.existsSync(folder))
+        throw new Error(`the folder of the SQLite database ${filename} does not exist`);
+    }
     return {
       dialect: sqlite,
       config: {
@@ -80,10 +92,31 @@ async function migrate(knex: Knex): Promise<void> {
   }
 }
 
+/** Where knex's own messages go (the process's logger). */
+export interface StoreLogger {
+  debug(obj: object, msg: string): void;
+}
+
+/**
+ * knex prints what it sees to the console itself, stack and all: "Acquire connection error:
+ * <stack>" whenever a connection cannot be opened (a database restarting), "Connection
+ * Error: …" for each pooled connection the server closed. Every such fault that matters
+ * also fails a query, which the store translates and the caller logs as one line with its
+ * code; knex's own account of it goes to the debug level.
+ */
+function knexLog(logger: StoreLogger | undefined): Knex.Config['log'] {
+  const line = (message: unknown) =>
+    logger?.debug({ source: 'knex' }, typeof message === 'string' ? message : String(message));
+  return { warn: line, error: line, deprecate: line, debug: line };
+}
+
 /** Opens the store and applies every pending migration. */
-export async function openDatabase(url: string): Promise<Database> {
-  const { config, dialect } = knexConfigFor(url);
-  const knex = knexFactory(config);
+export async function openDatabase(
+  url: string,
+  options: { logger?: StoreLogger; createFolder?: boolean } = {},
+): Promise<Database> {
+  const { config, dialect } = knexConfigFor(url, options);
+  const knex = knexFactory({ ...config, log: knexLog(options.logger) });
   try {
     await migrate(knex);
   } catch (error) {

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { ConflictError, isDomainError, NotFoundError, RetryableError } from '../domain/errors.js';
 import { storeTransactions } from '../metrics.js';
 import type { Database } from './db.js';
+import { faultCode } from './dialect.js';
 
 const ATTEMPTS = 3;
 
@@ -14,9 +15,10 @@ export function translateStoreError(database: Database, error: unknown): unknown
   const { dialect } = database;
   if (dialect.isUniqueViolation(error))
     return new ConflictError('a resource with that name or id already exists');
-  if (dialect.isRetryable(error)) return new RetryableError('the store is busy; retry', 'aborted');
+  if (dialect.isRetryable(error))
+    return new RetryableError('the store is busy; retry', 'aborted', faultCode(error));
   if (dialect.isUnavailable(error))
-    return new RetryableError('the store is unavailable; retry', 'unavailable');
+    return new RetryableError('the store is unavailable; retry', 'unavailable', faultCode(error));
   return error;
 }
 
