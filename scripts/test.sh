@@ -60,11 +60,19 @@ else
   summary="$summary; PostgreSQL: FAILED (TEST_POSTGRES_URL not set, and CI must run it)"
 fi
 
+# The last line in the plain form any reader of test output knows: "Tests: N passed, M failed".
+counts() {
+  local text
+  text=$(sed 's/\x1b\[[0-9;]*m//g' "$logs/sqlite.log" "$logs/postgres.log")
+  grep -Eo "^[[:space:]]*[0-9]+ tests? $1" <<<"$text" | awk '{ n += $1 } END { print n + 0 }'
+}
+status=0
+for name in typecheck lint sqlite postgres; do ok "$name" || status=1; done
 echo ""
-for name in typecheck lint sqlite postgres; do
-  if ! ok "$name"; then
-    echo "npm test FAILED: $summary"
-    exit 1
-  fi
-done
-echo "npm test: $summary"
+if [ "$status" -ne 0 ]; then echo "npm test FAILED: $summary"; else echo "npm test: $summary"; fi
+failed=$(counts failed)
+# A step that failed without a failing test (typecheck, lint, a file that did not load) counts as one.
+[ "$status" -ne 0 ] && [ "$failed" -eq 0 ] && failed=1
+skipped=$(counts skipped)
+echo "Tests: $(counts passed) passed, $failed failed$([ "$skipped" -gt 0 ] && echo ", $skipped skipped")"
+exit "$status"

@@ -42,17 +42,25 @@ async function npmTest(env: Record<string, string>) {
   delete base.CI;
   delete base.WIZER_TEST_STORE;
   try {
-    return await new Promise<{ code: number; lastLine: string; output: string }>((resolve) => {
-      execFile(
-        'bash',
-        [path.join(dir, 'scripts', 'test.sh')],
-        { env: { ...base, ...env } },
-        (error, stdout) => {
-          const lines = stdout.trim().split('\n');
-          resolve({ code: error ? Number(error.code) : 0, lastLine: lines.at(-1) ?? '', output: stdout });
-        },
-      );
-    });
+    return await new Promise<{ code: number; lastLine: string; totals: string; output: string }>(
+      (resolve) => {
+        execFile(
+          'bash',
+          [path.join(dir, 'scripts', 'test.sh')],
+          { env: { ...base, ...env } },
+          (error, stdout) => {
+            const lines = stdout.trim().split('\n');
+            // The summary, then the plain totals line ("Tests: N passed, M failed") last.
+            resolve({
+              code: error ? Number(error.code) : 0,
+              lastLine: lines.at(-2) ?? '',
+              totals: lines.at(-1) ?? '',
+              output: stdout,
+            });
+          },
+        );
+      },
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -62,6 +70,7 @@ test('both stores pass: exit 0, and the last line counts each', async (t) => {
   const run = await npmTest({ TEST_POSTGRES_URL: 'postgres://stub' });
   t.is(run.code, 0, run.output);
   t.is(run.lastLine, 'npm test: typecheck ok; lint ok; SQLite: 5 passed; PostgreSQL: 3 passed');
+  t.is(run.totals, 'Tests: 8 passed, 0 failed');
 });
 
 test('no TEST_POSTGRES_URL: the last line says PostgreSQL was skipped; CI fails instead', async (t) => {
@@ -74,6 +83,11 @@ test('no TEST_POSTGRES_URL: the last line says PostgreSQL was skipped; CI fails 
   const ci = await npmTest({ CI: 'true' });
   t.is(ci.code, 1);
   t.regex(ci.lastLine, /^npm test FAILED: .*PostgreSQL: FAILED \(TEST_POSTGRES_URL not set/);
+  t.is(
+    ci.totals,
+    'Tests: 5 passed, 1 failed',
+    'a failed step without a failing test still counts as a failure',
+  );
 });
 
 test('the SQLite pass fails: the PostgreSQL pass still runs, and the command fails', async (t) => {
@@ -83,6 +97,7 @@ test('the SQLite pass fails: the PostgreSQL pass still runs, and the command fai
     run.lastLine,
     'npm test FAILED: typecheck ok; lint ok; SQLite: 5 passed, 2 failed; PostgreSQL: 3 passed',
   );
+  t.is(run.totals, 'Tests: 8 passed, 2 failed');
 });
 
 test('the main PostgreSQL pass fails: the disruptive pass still runs after it', async (t) => {
