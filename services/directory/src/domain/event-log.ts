@@ -1,10 +1,11 @@
 import type { Knex } from 'knex';
 import { appendEvent } from '../store/events.js';
 import type { CallContext } from './context.js';
+import type { EventKind } from './event-kinds.js';
 import type { EventOutcome, JsonObject, User, UserProfile } from './types.js';
 
 export interface EventDraft {
-  kind: string;
+  kind: EventKind;
   resourceType: 'user' | 'department' | 'request' | 'token' | 'tenant';
   resourceId?: string;
   resourceName?: string;
@@ -14,14 +15,14 @@ export interface EventDraft {
   after?: JsonObject;
 }
 
-/** Appends one event in the caller's transaction. */
+/** Appends one event in the caller's transaction; answers its sequence. */
 export async function record(
   trx: Knex.Transaction,
   ctx: CallContext,
   draft: EventDraft,
   at: string,
-): Promise<void> {
-  await appendEvent(trx, {
+): Promise<number> {
+  const row = await appendEvent(trx, {
     tenantId: ctx.tenantId,
     occurredAt: at,
     actor: ctx.actor,
@@ -34,6 +35,7 @@ export async function record(
     before: draft.before,
     after: draft.after,
   });
+  return Number(row.seq);
 }
 
 /**
