@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { indexEventMembers } from '../store/event-members.js';
 import { appendEvent } from '../store/events.js';
 import type { CallContext } from './context.js';
 import type { EventKind } from './event-kinds.js';
@@ -63,7 +64,10 @@ export interface MembersChange {
   userName?: string;
 }
 
-/** Appends `department.members_changed` for a department; a skipped member makes it a warning. */
+/**
+ * Appends `department.members_changed` for a department; a skipped member makes it a warning.
+ * Every id it names is indexed with it, so a user's membership history is found by index.
+ */
 export async function recordMembersChange(
   trx: Knex.Transaction,
   ctx: CallContext,
@@ -73,7 +77,7 @@ export async function recordMembersChange(
   reason = '',
 ): Promise<void> {
   const skipped = change.skipped ?? [];
-  await record(
+  const seq = await record(
     trx,
     ctx,
     {
@@ -95,4 +99,9 @@ export async function recordMembersChange(
     },
     at,
   );
+  await indexEventMembers(trx, ctx.tenantId, seq, [
+    ...(change.added ?? []),
+    ...(change.removed ?? []),
+    ...skipped,
+  ]);
 }
