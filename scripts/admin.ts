@@ -22,10 +22,14 @@ const err = (text: string) => console.error(text);
 
 async function main(argv: string[], env: Env): Promise<number> {
   const wantsHelp = (args: string[]) => args.some((a) => a === '--help' || a === '-h');
-  if (argv.length === 0 || ['help', '--help', '-h'].includes(argv[0]!)) {
+  if (argv.length === 0) {
+    err(`error: which command?\n\n${overallUsage()}`);
+    return 2;
+  }
+  if (['help', '--help', '-h'].includes(argv[0]!)) {
     const about = argv[0] === 'help' ? findCommand(COMMANDS, argv.slice(1)) : undefined;
     out(about && 'spec' in about ? commandUsage(about.spec) : overallUsage());
-    return argv.length === 0 ? 2 : 0;
+    return 0;
   }
   const found = findCommand(COMMANDS, argv);
   if (!found || 'group' in found) {

@@ -328,3 +328,28 @@ test('a replace of the pushed members names the members it drops in the log, so 
   const x = await directory.explainUser({ tenantId, user: bob.id });
   t.deepEqual(x.memberships, []);
 });
+
+test('ExplainUser: a user who was deleted: when, by whom, and that only a new create brings them back', async (t) => {
+  const tenantId = await newTenant(t.context.clients);
+  const { directory } = t.context.connect('token:okta');
+  const carol = await directory.createUser({ tenantId, requestId: '', user: userInput('carol@example.com') });
+  await directory.deleteUser({ tenantId, id: carol.id });
+  for (const asked of ['Carol@example.com', carol.id]) {
+    const x = await t.context.clients.directory.explainUser({ tenantId, user: asked });
+    t.is(x.user, undefined, asked);
+    t.deepEqual(
+      x.formerAccounts.map((a) => a.id),
+      [carol.id],
+    );
+    t.regex(
+      x.findings[0]!,
+      new RegExp(
+        `^No user carol@example.com exists now: their account ${carol.id} was deleted at \\S+ by token:okta\\. The provisioning client brings them back only by creating them again \\(a new id\\)\\.$`,
+      ),
+    );
+    t.deepEqual(
+      x.history.map((e) => e.kind),
+      ['user.created', 'user.deleted'],
+    );
+  }
+});

@@ -145,9 +145,12 @@ test('--help: every command has its usage and an example; the overall usage list
   t.regex(overall!.stdout, /Exit status: 0 done .* 1 the directory .* 2 the command was not called right/s);
   t.regex(helpExplain!.stdout, /^Usage: npm run admin -- explain --tenant ID --user ID\|USERNAME/);
   t.regex(group!.stdout, /tokens issue .*\n.*\n  tokens list .*\n.*\n  tokens revoke /);
-  const [unknown, bare] = await Promise.all([admin(t, 'frobnicate'), admin(t, 'tokens')]);
+  const [unknown, bare, nothing] = await Promise.all([admin(t, 'frobnicate'), admin(t, 'tokens'), admin(t)]);
   t.is(unknown.code, 2);
   t.regex(unknown.stderr, /^error: unknown command: frobnicate\n\nUsage: npm run admin -- <command>/);
+  t.is(nothing.code, 2);
+  t.is(nothing.stdout, '');
+  t.regex(nothing.stderr, /^error: which command\?\n\nUsage: npm run admin -- <command>/);
   t.is(bare.code, 2);
   t.regex(
     bare.stderr,
