@@ -5,7 +5,7 @@ import { read, writeTransaction } from '../store/transaction.js';
 import { now, type CallContext, type Deps } from './context.js';
 import { EventsPrunedError, InvalidArgumentError, NotFoundError } from './errors.js';
 import type { DirectoryEvent } from './types.js';
-import { resolveSubject, subjectEvents } from './user-history.js';
+import { askedUser, resolveSubject, subjectEvents } from './user-history.js';
 
 export const MAX_EVENTS_PAGE = 1000;
 /** Events a watcher reads from the table at a time. */
@@ -24,7 +24,8 @@ export async function listEvents(
   const limit = search.limit ?? 100;
   if (limit > MAX_EVENTS_PAGE)
     throw new InvalidArgumentError('TOO_MANY', `limit is at most ${MAX_EVENTS_PAGE}`);
-  const { user, ...rest } = search;
+  const { user: userQuery, ...rest } = search;
+  const user = userQuery === undefined ? undefined : askedUser(userQuery);
   if (user && (rest.resourceId || rest.resourceName))
     throw new InvalidArgumentError('INVALID_VALUE', 'user is not combined with resource_id or resource_name');
   // One extra event tells whether an older page exists.

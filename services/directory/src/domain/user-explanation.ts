@@ -5,7 +5,7 @@ import { findTenantRow } from '../store/tenants.js';
 import { read } from '../store/transaction.js';
 import { membershipsOf, rowToUser } from '../store/users.js';
 import type { CallContext, Deps } from './context.js';
-import { InvalidArgumentError, NotFoundError } from './errors.js';
+import { NotFoundError } from './errors.js';
 import { findingsOf } from './user-findings.js';
 import type {
   DirectoryEvent,
@@ -14,7 +14,7 @@ import type {
   User,
   UserExplanation,
 } from './types.js';
-import { resolveSubject, subjectEvents, type UserSubject } from './user-history.js';
+import { askedUser, resolveSubject, subjectEvents, type UserSubject } from './user-history.js';
 
 /** How deep each part looks: the latest this many of its kind. */
 const MEMBERSHIP_EVENTS = 200;
@@ -95,8 +95,7 @@ async function skippedChanges(
  * that skipped one of their ids, the latest rejected requests naming them, and their history.
  */
 export async function explainUser(deps: Deps, ctx: CallContext, query: string): Promise<UserExplanation> {
-  const asked = query.trim();
-  if (!asked) throw new InvalidArgumentError('INVALID_VALUE', 'user (an id or a userName) is required');
+  const asked = askedUser(query);
   return read(deps.db, async (db) => {
     if (!(await findTenantRow(db, ctx.tenantId))) throw new NotFoundError('no such tenant');
     const subject = await resolveSubject(db, ctx.tenantId, asked);

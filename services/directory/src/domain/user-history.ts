@@ -9,7 +9,9 @@ import {
 import { rowToEvent } from '../store/events.js';
 import type { DbEventRow, DbUserRow } from '../store/rows.js';
 import { findUserRow } from '../store/users.js';
+import { InvalidArgumentError } from './errors.js';
 import type { DirectoryEvent, FormerAccount, MemberIdKind } from './types.js';
+import { MAX_KEY_LENGTH } from './validation.js';
 
 /**
  * Who "the user" of a support question is, in every form the log may name them: a user
@@ -59,10 +61,25 @@ async function formerAccounts(
     else account.deletedAt = event.occurredAt;
     byId.set(event.resourceId, account);
   }
-  // A former account is one whose deletion the log holds, or that no longer exists.
+  // Earlier accounts are those that no longer exist (one renamed since still exists, and is not).
   const accounts = [...byId.values()].slice(0, MAX_FORMER);
   const gone = await Promise.all(accounts.map(async (a) => !(await findUserRow(db, tenantId, a.id))));
   return accounts.filter((_, i) => gone[i]);
+}
+
+/**
+ * A support question's "user" as asked: trimmed; INVALID_VALUE when empty, longer than any
+ * userName, or holding a control character (which no userName holds, and PostgreSQL text cannot).
+ */
+export function askedUser(value: string): string {
+  const asked = value.trim();
+  if (!asked) throw new InvalidArgumentError('INVALID_VALUE', 'user (an id or a userName) is required');
+  if (asked.length > MAX_KEY_LENGTH || /\p{Cc}/u.test(asked))
+    throw new InvalidArgumentError(
+      'INVALID_VALUE',
+      `user is an id or a userName: at most ${MAX_KEY_LENGTH} characters, no control characters`,
+    );
+  return asked;
 }
 
 /**
