@@ -1,132 +1,113 @@
 /**
- * The admin CLI: `npm run admin -- <command>`. Talks to the directory over gRPC
- * (DIRECTORY_ADDRESS); `backup` reads the SQLite file (DATABASE_URL).
+ * The admin CLI: `npm run admin -- <command> [options]`. Talks to the directory over gRPC
+ * (DIRECTORY_ADDRESS, with an admin credential); `backup` reads the SQLite file (DATABASE_URL).
+ * Exit status: 0 done, 1 the directory could not be reached or said no, 2 a usage error.
  */
-import { parseArgs } from 'node:util';
+import fs from 'node:fs';
 import { connectDirectory } from '../services/directory/client.js';
-import { credentialFromEnv } from '../services/directory/credentials-file.js';
+import { credentialFromEnv, credentialsFileFor } from '../services/directory/credentials-file.js';
 import { DEFAULT_DATABASE_URL, DEFAULT_DIRECTORY_ADDRESS } from '../services/directory/src/config.js';
 import { clientCredentials, clientTlsFromEnv } from '../services/directory/tls.js';
-import * as commands from './admin/commands.js';
-import { UsageError } from './admin/table.js';
+import { COMMANDS, overallUsage } from './admin/commands.js';
+import { addressProblem, describeFailure } from './admin/failures.js';
+import { commandUsage, findCommand, parseCommand, UsageError } from './admin/grammar.js';
+import type { Session } from './admin/session.js';
 
-const USAGE = `Usage: npm run admin -- <command> [options] [--json]
+const DEADLINE_MS = 10_000;
 
-  tenants create --name NAME            a tenant and its first SCIM token (shown once)
-  tenants list
-  tenants disable TENANT_ID
-  tokens issue --tenant ID [--description TEXT] [--expires 90d]
-  tokens list --tenant ID
-  tokens revoke --tenant ID TOKEN_ID    (rotation: issue, switch Okta over, revoke the old one)
-  log --tenant ID [--user ID|USERNAME] [--kind KIND[,KIND]] [--errors] [--since 1h|ISO] [--until ISO] [--limit N]
-  credentials issue --name NAME --role admin|gateway|reader [--tenant ID[,ID]]
-                                        a service credential for the directory (shown once);
-                                        --tenant limits a reader to those tenants
-  credentials list
-  credentials revoke --credential ID
-  backup FILE                           consistent copy of the SQLite database, while it runs
-  events prune --older-than 30d         remove every tenant's events older than that (30d, 12h, 90m)
+type Env = Record<string, string | undefined>;
 
-Environment: DIRECTORY_ADDRESS (default ${DEFAULT_DIRECTORY_ADDRESS}); DIRECTORY_CREDENTIAL, an admin
-service credential (default: the one a local directory writes to DIRECTORY_CREDENTIALS_FILE, beside
-the SQLite database of DATABASE_URL, default ${DEFAULT_DATABASE_URL}).`;
+const out = (text: string) => console.log(text);
+const err = (text: string) => console.error(text);
 
-async function main(argv: string[]): Promise<number> {
-  const { values: flags, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      json: { type: 'boolean' },
-      name: { type: 'string' },
-      tenant: { type: 'string' },
-      token: { type: 'string' },
-      role: { type: 'string' },
-      credential: { type: 'string' },
-      description: { type: 'string' },
-      expires: { type: 'string' },
-      user: { type: 'string' },
-      kind: { type: 'string' },
-      errors: { type: 'boolean' },
-      since: { type: 'string' },
-      until: { type: 'string' },
-      limit: { type: 'string' },
-      'older-than': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  const [group, action, arg] = positionals;
-  if (flags.help || !group) {
-    console.log(USAGE);
-    return flags.help ? 0 : 2;
+async function main(argv: string[], env: Env): Promise<number> {
+  const wantsHelp = (args: string[]) => args.some((a) => a === '--help' || a === '-h');
+  if (argv.length === 0) {
+    err(`error: which command?\n\n${overallUsage()}`);
+    return 2;
   }
-  const io = { out: (text: string) => console.log(text) };
-  if (group === 'backup') {
-    commands.backup(io, flags, action, process.env.DATABASE_URL || DEFAULT_DATABASE_URL);
+  if (['help', '--help', '-h'].includes(argv[0]!)) {
+    const about = argv[0] === 'help' ? findCommand(COMMANDS, argv.slice(1)) : undefined;
+    out(about && 'spec' in about ? commandUsage(about.spec) : overallUsage());
     return 0;
   }
-  const clients = connectDirectory(process.env.DIRECTORY_ADDRESS || DEFAULT_DIRECTORY_ADDRESS, {
-    actor: 'admin',
-    deadlineMs: 10_000,
-    credentials: clientCredentials(clientTlsFromEnv(process.env)),
-    credential: credentialFromEnv(process.env, 'admin'),
-  });
+  const found = findCommand(COMMANDS, argv);
+  if (!found || 'group' in found) {
+    if (found && wantsHelp(argv)) return (out(overallUsage(found.specs)), 0);
+    const problem = found
+      ? argv[1] && !argv[1].startsWith('-')
+        ? `unknown command: ${argv.slice(0, 2).join(' ')}`
+        : `${found.group} needs one of: ${found.specs.map((s) => s.name.split(' ')[1]).join(', ')}`
+      : `unknown command: ${argv[0]}`;
+    err(`error: ${problem}\n\n${overallUsage(found?.specs)}`);
+    return 2;
+  }
+  const { spec, rest } = found;
+  const usageError = (message: string) => (err(`error: ${message}\n\n${commandUsage(spec)}`), 2);
+  if (wantsHelp(rest.slice(0, rest.includes('--') ? rest.indexOf('--') : undefined))) {
+    out(commandUsage(spec));
+    return 0;
+  }
+  let parsed: ReturnType<typeof parseCommand>;
   try {
-    const key = `${group} ${group === 'log' ? '' : (action ?? '')}`.trim();
-    switch (key) {
-      case 'tenants create':
-        await commands.tenantsCreate(clients, io, flags);
-        break;
-      case 'tenants list':
-        await commands.tenantsList(clients, io, flags);
-        break;
-      case 'tenants disable':
-        await commands.tenantsDisable(clients, io, flags, arg);
-        break;
-      case 'tokens issue':
-        await commands.tokensIssue(clients, io, flags);
-        break;
-      case 'tokens list':
-        await commands.tokensList(clients, io, flags);
-        break;
-      case 'tokens revoke':
-        await commands.tokensRevoke(clients, io, flags, arg);
-        break;
-      case 'credentials issue':
-        await commands.credentialsIssue(clients, io, flags);
-        break;
-      case 'credentials list':
-        await commands.credentialsList(clients, io, flags);
-        break;
-      case 'credentials revoke':
-        await commands.credentialsRevoke(clients, io, flags);
-        break;
-      case 'log':
-        await commands.log(clients, io, flags);
-        break;
-      case 'events prune':
-        await commands.eventsPrune(clients, io, flags);
-        break;
-      default:
-        throw new UsageError(`unknown command: ${positionals.join(' ')}`);
+    parsed = parseCommand(spec, rest);
+  } catch (error) {
+    if (error instanceof UsageError) return usageError(error.message);
+    throw error;
+  }
+  const address = env.DIRECTORY_ADDRESS || DEFAULT_DIRECTORY_ADDRESS;
+  if (spec.needsDirectory) {
+    const problem = addressProblem(address);
+    if (problem) {
+      err(
+        `error: DIRECTORY_ADDRESS=${address} cannot be used: ${problem}. ` +
+          `Set it to HOST:PORT of the directory (default ${DEFAULT_DIRECTORY_ADDRESS}), or a comma-separated list of them.`,
+      );
+      return 2;
     }
+  }
+  const clients = spec.needsDirectory
+    ? connectDirectory(address, {
+        actor: 'admin',
+        deadlineMs: DEADLINE_MS,
+        credentials: clientCredentials(clientTlsFromEnv(env)),
+        credential: credentialFromEnv(env, 'admin'),
+      })
+    : undefined;
+  const session: Session = {
+    get clients() {
+      if (!clients) throw new Error(`${spec.name} does not call the directory`);
+      return clients;
+    },
+    databaseUrl: env.DATABASE_URL || DEFAULT_DATABASE_URL,
+    out,
+    note: err,
+  };
+  try {
+    await spec.run(session, parsed.args, parsed.operand);
     return 0;
+  } catch (error) {
+    if (error instanceof UsageError) return usageError(error.message);
+    const credentialsFile = credentialsFileFor(env);
+    const message = describeFailure(error, {
+      address,
+      credentialsFile,
+      credentialsFileExists: credentialsFile !== undefined && fs.existsSync(credentialsFile),
+      explicitCredential: Boolean(env.DIRECTORY_CREDENTIAL),
+      tenant: typeof parsed.args.tenant === 'string' ? parsed.args.tenant : undefined,
+      deadlineMs: spec.name === 'events prune' ? 600_000 : DEADLINE_MS,
+    });
+    err(`error: ${message}`);
+    return 1;
   } finally {
-    clients.close();
+    clients?.close();
   }
 }
 
-main(process.argv.slice(2)).then(
+main(process.argv.slice(2), process.env).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (
-      error instanceof UsageError ||
-      (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION'
-    ) {
-      console.error(`error: ${(error as Error).message}\n\n${USAGE}`);
-      process.exit(2);
-    }
-    const grpc = error as { code?: number; details?: string };
-    console.error(`error: ${grpc.details || (error as Error).message}`);
+    console.error(`error: ${(error as Error)?.stack ?? String(error)}`);
     process.exit(1);
   },
 );

@@ -142,6 +142,7 @@ const RETRYABLE = [
     'ListMembers',
     'PushDepartment',
     'ListEvents',
+    'ExplainUser',
   ].map((method) => ({ service: SERVICE, method })),
   ...['AuthenticateToken', 'ListTenants', 'ListTokens'].map((method) => ({ service: ADMIN, method })),
 ];

@@ -150,3 +150,59 @@ test('the identity-keys migration rekeys rows stored before it, parks collisions
     await database.drop();
   }
 });
+
+test('the event-member-ids migration indexes the membership events stored before it, and goes back down', async (t) => {
+  const database = await freshDatabase();
+  const knex = knexFactory(knexConfigFor(database.url).config);
+  try {
+    for (const name of [
+      '20261129000000_initial',
+      '20261130000000_service_credentials',
+      '20261130000200_identity_keys',
+      '20261210000000_event_retention',
+    ])
+      await knex.migrate.up({ migrationSource, name });
+    t.false(await knex.schema.hasTable('event_member_ids'));
+    const at = new Date().toISOString();
+    await knex('tenants').insert({ id: 't1', name: 'One', created_at: at });
+    const event = (kind: string, after: object | null) => ({
+      tenant_id: 't1',
+      occurred_at: at,
+      actor: 'token:x',
+      kind,
+      resource_type: kind.startsWith('user') ? 'user' : 'department',
+      outcome: 'ok',
+      after: after && JSON.stringify(after),
+    });
+    const [pushed] = await knex('events')
+      .insert(event('department.members_changed', { source: 'pushed', added: ['u1'], skipped: ['00u-x'] }))
+      .returning('seq');
+    await knex('events').insert(event('user.created', { userName: 'u1@a.com' }));
+    // More membership events than the migration reads at a time.
+    for (let i = 0; i < 3; i++)
+      await knex('events').insert(
+        Array.from({ length: 250 }, (_, j) =>
+          event('department.members_changed', { source: 'attribute', removed: [`m${i * 250 + j}`] }),
+        ),
+      );
+    await knex.migrate.latest({ migrationSource });
+    const rows: { seq: number | string; member_id: string; tenant_id: string }[] = await knex(
+      'event_member_ids',
+    ).orderBy(['seq', 'member_id']);
+    t.is(rows.length, 2 + 750);
+    t.deepEqual(
+      rows.slice(0, 2).map((r) => [Number(r.seq), r.member_id, r.tenant_id]),
+      [
+        [Number(pushed.seq), '00u-x', 't1'],
+        [Number(pushed.seq), 'u1', 't1'],
+      ],
+    );
+    t.is(new Set(rows.slice(2).map((r) => r.member_id)).size, 750);
+    await knex.migrate.down({ migrationSource });
+    t.false(await knex.schema.hasTable('event_member_ids'));
+    t.is(Number((await knex('events').count({ n: '*' }))[0]!.n), 752, 'the events stay');
+  } finally {
+    await knex.destroy();
+    await database.drop();
+  }
+});

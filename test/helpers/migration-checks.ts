@@ -13,6 +13,7 @@ const TABLES = [
   'events',
   'service_credentials',
   'event_retention',
+  'event_member_ids',
 ];
 
 /** Moves real rows through the migrations on the database at `url`: up, constraints hold, down to nothing, up again. */
@@ -53,14 +54,17 @@ export async function migrationRoundTrip(t: ExecutionContext, url: string): Prom
       })
       .returning('pk');
     await knex('memberships').insert({ department_pk: d.pk, user_pk: u.pk, source: 'pushed' });
-    await knex('events').insert({
-      tenant_id: 't1',
-      occurred_at: at,
-      actor: 'a',
-      kind: 'k',
-      resource_type: 'user',
-      outcome: 'ok',
-    });
+    const [event] = await knex('events')
+      .insert({
+        tenant_id: 't1',
+        occurred_at: at,
+        actor: 'a',
+        kind: 'k',
+        resource_type: 'user',
+        outcome: 'ok',
+      })
+      .returning('seq');
+    await knex('event_member_ids').insert({ seq: event.seq, member_id: 'u1', tenant_id: 't1' });
     await knex('service_credentials').insert({
       id: 'c1',
       name: 'gateway',
@@ -92,6 +96,9 @@ export async function migrationRoundTrip(t: ExecutionContext, url: string): Prom
     await knex('users').where({ id: 'u1' }).delete();
     t.is(Number((await knex('memberships').count({ n: '*' }))[0]!.n), 0);
     t.is(Number((await knex('user_emails').count({ n: '*' }))[0]!.n), 0);
+    // An event's member index goes with it (the retention policy deletes events only).
+    await knex('events').where({ seq: event.seq }).delete();
+    t.is(Number((await knex('event_member_ids').count({ n: '*' }))[0]!.n), 0);
 
     await knex.migrate.rollback({ migrationSource }, true);
     for (const table of TABLES) t.false(await knex.schema.hasTable(table), table);

@@ -44,6 +44,7 @@ export function eventsQuery(
     until: Date;
     beforeSequence: number;
     limit: number;
+    user: string;
   }> = {},
 ) {
   return {

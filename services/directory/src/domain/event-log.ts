@@ -1,10 +1,12 @@
 import type { Knex } from 'knex';
+import { indexEventMembers } from '../store/event-members.js';
 import { appendEvent } from '../store/events.js';
 import type { CallContext } from './context.js';
+import type { EventKind } from './event-kinds.js';
 import type { EventOutcome, JsonObject, User, UserProfile } from './types.js';
 
 export interface EventDraft {
-  kind: string;
+  kind: EventKind;
   resourceType: 'user' | 'department' | 'request' | 'token' | 'tenant';
   resourceId?: string;
   resourceName?: string;
@@ -14,14 +16,14 @@ export interface EventDraft {
   after?: JsonObject;
 }
 
-/** Appends one event in the caller's transaction. */
+/** Appends one event in the caller's transaction; answers its sequence. */
 export async function record(
   trx: Knex.Transaction,
   ctx: CallContext,
   draft: EventDraft,
   at: string,
-): Promise<void> {
-  await appendEvent(trx, {
+): Promise<number> {
+  const row = await appendEvent(trx, {
     tenantId: ctx.tenantId,
     occurredAt: at,
     actor: ctx.actor,
@@ -34,6 +36,7 @@ export async function record(
     before: draft.before,
     after: draft.after,
   });
+  return Number(row.seq);
 }
 
 /**
@@ -61,7 +64,10 @@ export interface MembersChange {
   userName?: string;
 }
 
-/** Appends `department.members_changed` for a department; a skipped member makes it a warning. */
+/**
+ * Appends `department.members_changed` for a department; a skipped member makes it a warning.
+ * Every id it names is indexed with it, so a user's membership history is found by index.
+ */
 export async function recordMembersChange(
   trx: Knex.Transaction,
   ctx: CallContext,
@@ -71,7 +77,7 @@ export async function recordMembersChange(
   reason = '',
 ): Promise<void> {
   const skipped = change.skipped ?? [];
-  await record(
+  const seq = await record(
     trx,
     ctx,
     {
@@ -93,4 +99,9 @@ export async function recordMembersChange(
     },
     at,
   );
+  await indexEventMembers(trx, ctx.tenantId, seq, [
+    ...(change.added ?? []),
+    ...(change.removed ?? []),
+    ...skipped,
+  ]);
 }

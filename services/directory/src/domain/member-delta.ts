@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { updateDepartmentRow } from '../store/departments.js';
 import { addMemberships, memberPks, removeMemberships } from '../store/memberships.js';
 import type { DbDepartmentRow } from '../store/rows.js';
-import { userPksByIds } from '../store/users.js';
+import { userIdsByPks, userPksByIds } from '../store/users.js';
 import type { CallContext } from './context.js';
 import { InvalidArgumentError } from './errors.js';
 import { recordMembersChange } from './event-log.js';
@@ -76,6 +76,9 @@ export async function applyDelta(
     row = await updateDepartmentRow(trx, department, {}, at);
   if (added.length + removed.length + skipped.length > 0) {
     const idOf = new Map([...pks].map(([id, pk]) => [pk, id]));
+    // A replace removes members the request did not name: their ids are read, so the log names them.
+    const unnamed = [...added, ...removed].filter((pk) => !idOf.has(pk));
+    for (const [pk, id] of await userIdsByPks(trx, unnamed)) idOf.set(pk, id);
     const ids = (list: number[]) => list.map((pk) => idOf.get(pk)!);
     await recordMembersChange(
       trx,

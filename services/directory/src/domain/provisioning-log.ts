@@ -1,27 +1,43 @@
 import { oldestSequence, prunedThrough } from '../store/event-retention.js';
 import { appendEvent, eventsAfter, rowToEvent, searchEvents, type EventSearch } from '../store/events.js';
+import { findTenantRow } from '../store/tenants.js';
 import { read, writeTransaction } from '../store/transaction.js';
 import { now, type CallContext, type Deps } from './context.js';
-import { EventsPrunedError, InvalidArgumentError } from './errors.js';
+import { EventsPrunedError, InvalidArgumentError, NotFoundError } from './errors.js';
 import type { DirectoryEvent } from './types.js';
+import { askedUser, resolveSubject, subjectEvents } from './user-history.js';
 
 export const MAX_EVENTS_PAGE = 1000;
 /** Events a watcher reads from the table at a time. */
 const BATCH = 500;
 
+/**
+ * A tenant's provisioning log, newest first: NotFoundError for a tenant that does not exist
+ * (rather than an empty log, which would hide a mistyped tenant id). With `user`, every event
+ * that touched that user (see `subjectEvents`) instead of a resource id or name.
+ */
 export async function listEvents(
   deps: Deps,
   ctx: CallContext,
-  search: Omit<EventSearch, 'limit'> & { limit?: number },
+  search: Omit<EventSearch, 'limit'> & { limit?: number; user?: string },
 ): Promise<{ events: DirectoryEvent[]; nextBeforeSequence: number }> {
   const limit = search.limit ?? 100;
   if (limit > MAX_EVENTS_PAGE)
     throw new InvalidArgumentError('TOO_MANY', `limit is at most ${MAX_EVENTS_PAGE}`);
-  // One extra row tells whether an older page exists.
-  const rows = await read(deps.db, (db) => searchEvents(db, ctx.tenantId, { ...search, limit: limit + 1 }));
-  const events = rows.slice(0, limit).map(rowToEvent);
-  const last = events[events.length - 1];
-  return { events, nextBeforeSequence: rows.length > limit && last ? last.sequence : 0 };
+  const { user: userQuery, ...rest } = search;
+  const user = userQuery === undefined ? undefined : askedUser(userQuery);
+  if (user && (rest.resourceId || rest.resourceName))
+    throw new InvalidArgumentError('INVALID_VALUE', 'user is not combined with resource_id or resource_name');
+  // One extra event tells whether an older page exists.
+  const events = await read(deps.db, async (db) => {
+    if (!(await findTenantRow(db, ctx.tenantId))) throw new NotFoundError('no such tenant');
+    if (!user) return (await searchEvents(db, ctx.tenantId, { ...rest, limit: limit + 1 })).map(rowToEvent);
+    const subject = await resolveSubject(db, ctx.tenantId, user);
+    return subjectEvents(db, ctx.tenantId, subject, rest, limit + 1);
+  });
+  const page = events.slice(0, limit);
+  const last = page[page.length - 1];
+  return { events: page, nextBeforeSequence: events.length > limit && last ? last.sequence : 0 };
 }
 
 export interface Rejection {

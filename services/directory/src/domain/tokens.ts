@@ -2,6 +2,7 @@ import { randomUUID, timingSafeEqual } from 'node:crypto';
 import {
   allTenantRows,
   disableTenantRow,
+  enableTenantRow,
   findTenantRow,
   findTokenRowByHash,
   insertTenant,
@@ -55,16 +56,41 @@ export async function listTenants(deps: Deps): Promise<Tenant[]> {
   return read(deps.db, async (db) => (await allTenantRows(db)).map(rowToTenant));
 }
 
+/**
+ * Disables a tenant: its tokens stop authenticating, its data stays. Idempotent: disabling a
+ * disabled tenant changes nothing and records nothing.
+ */
 export async function disableTenant(deps: Deps, tenantId: string, actor: string): Promise<Tenant> {
   return writeTransaction(deps.db, tenantId, async (trx) => {
+    const current = (await findTenantRow(trx, tenantId))!;
+    if (current.disabled_at) return rowToTenant(current);
     const at = now();
     await disableTenantRow(trx, tenantId, at);
     await record(
       trx,
       by(tenantId, actor),
-      { kind: 'tenant.disabled', resourceType: 'tenant', resourceId: tenantId },
+      { kind: 'tenant.disabled', resourceType: 'tenant', resourceId: tenantId, resourceName: current.name },
       at,
     );
+    return rowToTenant((await findTenantRow(trx, tenantId))!);
+  });
+}
+
+/**
+ * Enables a disabled tenant again: its live (unrevoked, unexpired) tokens authenticate again.
+ * Idempotent: enabling an enabled tenant changes nothing and records nothing.
+ */
+export async function enableTenant(deps: Deps, tenantId: string, actor: string): Promise<Tenant> {
+  return writeTransaction(deps.db, tenantId, async (trx) => {
+    if ((await enableTenantRow(trx, tenantId)) > 0) {
+      const row = (await findTenantRow(trx, tenantId))!;
+      await record(
+        trx,
+        by(tenantId, actor),
+        { kind: 'tenant.enabled', resourceType: 'tenant', resourceId: tenantId, resourceName: row.name },
+        now(),
+      );
+    }
     return rowToTenant((await findTenantRow(trx, tenantId))!);
   });
 }

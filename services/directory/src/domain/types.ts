@@ -202,3 +202,53 @@ export interface Page<T> {
   total?: number;
   nextCursor?: string;
 }
+
+// ---- explaining a user ----
+
+/** What an id a membership change named was to the user. */
+export type MemberIdKind = 'user_id' | 'external_id' | 'former_account';
+
+/** An earlier account of a userName, deleted since. */
+export interface FormerAccount {
+  id: string;
+  userName: string;
+  externalId?: string;
+  createdAt?: Date;
+  deletedAt?: Date;
+}
+
+export interface ExplainedMembership {
+  departmentId: string;
+  departmentName: string;
+  source: MembershipSource;
+  /** The event that made it; absent when the log no longer holds it. */
+  since?: DirectoryEvent;
+}
+
+/** A membership change that named one of the user's ids and skipped it (no user had it then). */
+export interface SkippedMembership {
+  event: DirectoryEvent;
+  departmentId: string;
+  departmentName: string;
+  memberId: string;
+  idKind: MemberIdKind;
+  /** The change came before the user (as they are now) was created. */
+  beforeCreated: boolean;
+  /** The user is a pushed member of that department now. */
+  memberNow: boolean;
+}
+
+/** Why a user is, or is not, in the tenant and in each department. */
+export interface UserExplanation {
+  /** What was asked: an id or a userName. */
+  query: string;
+  user?: User;
+  formerAccounts: FormerAccount[];
+  memberships: ExplainedMembership[];
+  skipped: SkippedMembership[];
+  rejections: DirectoryEvent[];
+  /** The latest events that touched the user, oldest first. */
+  history: DirectoryEvent[];
+  /** The explanation in sentences, most telling first. */
+  findings: string[];
+}

@@ -18,6 +18,7 @@ import type { DbUserRow } from '../store/rows.js';
 import { now, type CallContext, type Deps } from './context.js';
 import { placeByAttribute } from './department-sync.js';
 import { ConflictError, NotFoundError, VersionMismatchError } from './errors.js';
+import type { EventKind } from './event-kinds.js';
 import { record, recordMembersChange, userSummary } from './event-log.js';
 import { applyMask, profileOf } from './field-mask.js';
 import { sameIdentity } from './identity.js';
@@ -118,7 +119,7 @@ export async function listUsers(
   });
 }
 
-function changeKind(before: UserProfile, after: UserProfile, fallback: string): string {
+function changeKind(before: UserProfile, after: UserProfile, fallback: EventKind): EventKind {
   if (before.active && !after.active) return 'user.deactivated';
   if (!before.active && after.active) return 'user.reactivated';
   return fallback;
@@ -130,7 +131,7 @@ async function writeProfile(
   ctx: CallContext,
   id: string,
   expectedVersion: number | undefined,
-  kind: string,
+  kind: 'user.replaced' | 'user.updated',
   next: (current: User) => UserProfile,
 ): Promise<User> {
   const user = await uniqueUserName(

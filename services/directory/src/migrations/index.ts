@@ -3,6 +3,7 @@ import * as initial from './20261129000000_initial.js';
 import * as serviceCredentials from './20261130000000_service_credentials.js';
 import * as identityKeys from './20261130000200_identity_keys.js';
 import * as eventRetention from './20261210000000_event_retention.js';
+import * as eventMemberIds from './20261215000000_event_member_ids.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -15,6 +16,7 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['20261130000000_service_credentials', serviceCredentials],
   ['20261130000200_identity_keys', identityKeys],
   ['20261210000000_event_retention', eventRetention],
+  ['20261215000000_event_member_ids', eventMemberIds],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

@@ -65,6 +65,9 @@ export function adminHandlers(deps: Deps, logger: Logger, authenticator: Authent
       authenticator.forget();
       return { info: serviceCredentialToProto(info), alreadyRevoked: !changed };
     }),
+    enableTenant: unary(logger, async (req, call) =>
+      tenantToProto(await tokens.enableTenant(deps, req.tenantId, actorOf(call))),
+    ),
     pruneEvents: unary(logger, async (req) => {
       if (!req.olderThanSeconds || req.olderThanSeconds > MAX_AGE_SECONDS)
         throw new InvalidArgumentError('INVALID_VALUE', 'older_than_seconds is from 1 to 100 years');

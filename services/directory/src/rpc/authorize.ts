@@ -17,6 +17,7 @@ const READS = new Set([
   'ListMembers',
   'ListEvents',
   'WatchEvents',
+  'ExplainUser',
 ]);
 
 /** Whether `role` may call `service`/`method` (wire names, e.g. "DirectoryService", "GetUser"). */

@@ -6,12 +6,14 @@ import type { Deps } from '../domain/context.js';
 import * as departments from '../domain/departments.js';
 import { InvalidArgumentError } from '../domain/errors.js';
 import * as log from '../domain/provisioning-log.js';
+import { explainUser } from '../domain/user-explanation.js';
 import * as users from '../domain/users.js';
 import { toStatus, type Logger } from './errors.js';
 import { contextOf, unary } from './handle.js';
 import {
   departmentToProto,
   eventToProto,
+  explanationToProto,
   memberToProto,
   profileFromProto,
   queryFromProto,
@@ -197,12 +199,17 @@ export function directoryHandlers(deps: Deps, logger: Logger): DirectoryServiceS
         until: req.until,
         beforeSequence: req.beforeSequence || undefined,
         limit: req.limit,
+        user: req.user || undefined,
       });
       return { events: page.events.map(eventToProto), nextBeforeSequence: page.nextBeforeSequence };
     }),
 
     recordRejection: unary(logger, async (req, call) =>
       eventToProto(await log.recordRejection(deps, contextOf(call, req.tenantId), req)),
+    ),
+
+    explainUser: unary(logger, async (req, call) =>
+      explanationToProto(await explainUser(deps, contextOf(call, req.tenantId), req.user)),
     ),
 
     watchEvents: (call: ServerWritableStream<WatchEventsRequest, Event>) => {

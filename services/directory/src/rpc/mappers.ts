@@ -11,6 +11,11 @@ import {
   type Member as PbMember,
 } from '#proto/department.js';
 import { EventOutcome, type Event as PbEvent } from '#proto/event.js';
+import {
+  SkippedIdKind,
+  type ExplainedMembership as PbExplainedMembership,
+  type UserExplanation as PbUserExplanation,
+} from '#proto/directory.js';
 import { Operator, type Filter as PbFilter, type Query as PbQuery } from '#proto/query.js';
 import { MembershipSource as PbSource, type User as PbUser } from '#proto/user.js';
 import { InvalidArgumentError } from '../domain/errors.js';
@@ -121,6 +126,42 @@ const OUTCOME_TO_PB: Record<d.EventOutcome, EventOutcome> = {
 
 export function eventToProto(event: d.DirectoryEvent): PbEvent {
   return { ...event, before: event.before, after: event.after, outcome: OUTCOME_TO_PB[event.outcome] };
+}
+
+const ID_KIND_TO_PB: Record<d.MemberIdKind, SkippedIdKind> = {
+  user_id: SkippedIdKind.SKIPPED_ID_KIND_USER_ID,
+  external_id: SkippedIdKind.SKIPPED_ID_KIND_EXTERNAL_ID,
+  former_account: SkippedIdKind.SKIPPED_ID_KIND_FORMER_ACCOUNT,
+};
+
+export function explanationToProto(x: d.UserExplanation): PbUserExplanation {
+  return {
+    user: x.user && userToProto(x.user),
+    formerAccounts: x.formerAccounts.map((a) => ({
+      id: a.id,
+      userName: a.userName,
+      createdAt: a.createdAt,
+      deletedAt: a.deletedAt,
+    })),
+    memberships: x.memberships.map((m): PbExplainedMembership => ({
+      departmentId: m.departmentId,
+      departmentName: m.departmentName,
+      source: SOURCE_TO_PB[m.source],
+      since: m.since && eventToProto(m.since),
+    })),
+    skipped: x.skipped.map((s) => ({
+      event: eventToProto(s.event),
+      departmentId: s.departmentId,
+      departmentName: s.departmentName,
+      memberId: s.memberId,
+      idKind: ID_KIND_TO_PB[s.idKind],
+      beforeCreated: s.beforeCreated,
+      memberNow: s.memberNow,
+    })),
+    rejections: x.rejections.map(eventToProto),
+    history: x.history.map(eventToProto),
+    findings: x.findings,
+  };
 }
 
 export function tenantToProto(tenant: d.Tenant): PbTenant {

@@ -43,6 +43,11 @@ export async function disableTenantRow(db: Db, id: string, now: string): Promise
   await db('tenants').where({ id }).whereNull('disabled_at').update({ disabled_at: now });
 }
 
+/** Enables a disabled tenant; 0 when it was not disabled. */
+export async function enableTenantRow(db: Db, id: string): Promise<number> {
+  return db('tenants').where({ id }).whereNotNull('disabled_at').update({ disabled_at: null });
+}
+
 export async function insertToken(db: Db, row: DbTokenRow): Promise<void> {
   await db('api_tokens').insert(row);
 }

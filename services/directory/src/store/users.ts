@@ -162,3 +162,15 @@ export async function membershipsOf(
 export function queryUserRows(db: Db, tenantId: string, query: Query): Promise<Page<DbUserRow>> {
   return queryPage<DbUserRow>(db, { table: 'users', catalog: userCatalog }, tenantId, query);
 }
+
+/** The ids of users by primary key (pks of no user are absent). */
+export async function userIdsByPks(db: Db, pks: readonly number[]): Promise<Map<number, string>> {
+  const found = new Map<number, string>();
+  for (let i = 0; i < pks.length; i += 500) {
+    const rows: { id: string; pk: number }[] = await db('users')
+      .whereIn('pk', pks.slice(i, i + 500))
+      .select('id', 'pk');
+    for (const row of rows) found.set(row.pk, row.id);
+  }
+  return found;
+}

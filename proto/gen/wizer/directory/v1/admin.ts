@@ -203,6 +203,10 @@ export interface PruneEventsResponse {
   cutoff: Date | undefined;
 }
 
+export interface EnableTenantRequest {
+  tenantId: string;
+}
+
 function createBaseTenant(): Tenant {
   return { id: "", name: "", disabled: false, createdAt: undefined };
 }
@@ -2251,6 +2255,79 @@ export const PruneEventsResponse: MessageFns<PruneEventsResponse> = {
   },
 };
 
+function createBaseEnableTenantRequest(): EnableTenantRequest {
+  return { tenantId: "" };
+}
+
+export const EnableTenantRequest: MessageFns<EnableTenantRequest> = {
+  encode(message: EnableTenantRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tenantId !== "") {
+      writer.uint32(10).string(message.tenantId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EnableTenantRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEnableTenantRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tenantId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EnableTenantRequest {
+    return {
+      tenantId: isSet(object.tenantId)
+        ? globalThis.String(object.tenantId)
+        : isSet(object.tenant_id)
+        ? globalThis.String(object.tenant_id)
+        : "",
+    };
+  },
+
+  toJSON(message: EnableTenantRequest): unknown {
+    const obj: any = {};
+    if (message.tenantId !== "") {
+      obj.tenantId = message.tenantId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<EnableTenantRequest>, I>>(base?: I): EnableTenantRequest {
+    return EnableTenantRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<EnableTenantRequest>, I>>(object: I): EnableTenantRequest {
+    const message = createBaseEnableTenantRequest();
+    message.tenantId = object.tenantId ?? "";
+    return message;
+  },
+};
+
 /** Tenants and their API tokens. For Wizer's own tooling and the SCIM gateway; not for tenants. */
 export type AdminServiceService = typeof AdminServiceService;
 export const AdminServiceService = {
@@ -2384,6 +2461,20 @@ export const AdminServiceService = {
     responseSerialize: (value: PruneEventsResponse): Buffer => Buffer.from(PruneEventsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): PruneEventsResponse => PruneEventsResponse.decode(value),
   },
+  /**
+   * The counterpart of DisableTenant: the tenant's live (unrevoked, unexpired) tokens
+   * authenticate again. Recorded as a `tenant.enabled` event; enabling an enabled tenant
+   * changes nothing and records nothing (and so does disabling a disabled one).
+   */
+  enableTenant: {
+    path: "/wizer.directory.v1.AdminService/EnableTenant" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: EnableTenantRequest): Buffer => Buffer.from(EnableTenantRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): EnableTenantRequest => EnableTenantRequest.decode(value),
+    responseSerialize: (value: Tenant): Buffer => Buffer.from(Tenant.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Tenant => Tenant.decode(value),
+  },
 } as const;
 
 export interface AdminServiceServer extends UntypedServiceImplementation {
@@ -2418,6 +2509,12 @@ export interface AdminServiceServer extends UntypedServiceImplementation {
    * before a removed event of its tenant fails with OUT_OF_RANGE instead of skipping it.
    */
   pruneEvents: handleUnaryCall<PruneEventsRequest, PruneEventsResponse>;
+  /**
+   * The counterpart of DisableTenant: the tenant's live (unrevoked, unexpired) tokens
+   * authenticate again. Recorded as a `tenant.enabled` event; enabling an enabled tenant
+   * changes nothing and records nothing (and so does disabling a disabled one).
+   */
+  enableTenant: handleUnaryCall<EnableTenantRequest, Tenant>;
 }
 
 export interface AdminServiceClient extends Client {
@@ -2605,6 +2702,26 @@ export interface AdminServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: PruneEventsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * The counterpart of DisableTenant: the tenant's live (unrevoked, unexpired) tokens
+   * authenticate again. Recorded as a `tenant.enabled` event; enabling an enabled tenant
+   * changes nothing and records nothing (and so does disabling a disabled one).
+   */
+  enableTenant(
+    request: EnableTenantRequest,
+    callback: (error: ServiceError | null, response: Tenant) => void,
+  ): ClientUnaryCall;
+  enableTenant(
+    request: EnableTenantRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Tenant) => void,
+  ): ClientUnaryCall;
+  enableTenant(
+    request: EnableTenantRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Tenant) => void,
   ): ClientUnaryCall;
 }
 

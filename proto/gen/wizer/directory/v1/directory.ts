@@ -29,6 +29,58 @@ export const protobufPackage = "wizer.directory.v1";
 
 export const protobufFileName = "wizer/directory/v1/directory.proto";
 
+/** What a skipped member id was to the user. */
+export enum SkippedIdKind {
+  SKIPPED_ID_KIND_UNSPECIFIED = 0,
+  /** SKIPPED_ID_KIND_USER_ID - The user's own id, named before the user was created. */
+  SKIPPED_ID_KIND_USER_ID = 1,
+  /**
+   * SKIPPED_ID_KIND_EXTERNAL_ID - The user's externalId: the client named the user by its own id (Okta's user id), not the
+   * directory's, typically before the user was provisioned.
+   */
+  SKIPPED_ID_KIND_EXTERNAL_ID = 2,
+  /** SKIPPED_ID_KIND_FORMER_ACCOUNT - The id of an earlier account of the same userName, deleted since: the client still holds it. */
+  SKIPPED_ID_KIND_FORMER_ACCOUNT = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function skippedIdKindFromJSON(object: any): SkippedIdKind {
+  switch (object) {
+    case 0:
+    case "SKIPPED_ID_KIND_UNSPECIFIED":
+      return SkippedIdKind.SKIPPED_ID_KIND_UNSPECIFIED;
+    case 1:
+    case "SKIPPED_ID_KIND_USER_ID":
+      return SkippedIdKind.SKIPPED_ID_KIND_USER_ID;
+    case 2:
+    case "SKIPPED_ID_KIND_EXTERNAL_ID":
+      return SkippedIdKind.SKIPPED_ID_KIND_EXTERNAL_ID;
+    case 3:
+    case "SKIPPED_ID_KIND_FORMER_ACCOUNT":
+      return SkippedIdKind.SKIPPED_ID_KIND_FORMER_ACCOUNT;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return SkippedIdKind.UNRECOGNIZED;
+  }
+}
+
+export function skippedIdKindToJSON(object: SkippedIdKind): string {
+  switch (object) {
+    case SkippedIdKind.SKIPPED_ID_KIND_UNSPECIFIED:
+      return "SKIPPED_ID_KIND_UNSPECIFIED";
+    case SkippedIdKind.SKIPPED_ID_KIND_USER_ID:
+      return "SKIPPED_ID_KIND_USER_ID";
+    case SkippedIdKind.SKIPPED_ID_KIND_EXTERNAL_ID:
+      return "SKIPPED_ID_KIND_EXTERNAL_ID";
+    case SkippedIdKind.SKIPPED_ID_KIND_FORMER_ACCOUNT:
+      return "SKIPPED_ID_KIND_FORMER_ACCOUNT";
+    case SkippedIdKind.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 export interface CreateUserRequest {
   tenantId: string;
   user:
@@ -229,7 +281,16 @@ export interface ListEventsRequest {
     | undefined;
   /** Paging backwards: only events older than this sequence. */
   beforeSequence: number;
-  limit?: number | undefined;
+  limit?:
+    | number
+    | undefined;
+  /**
+   * Every event that touched this user (an id or a userName, case-insensitively): the user's
+   * own changes, the membership changes that added, removed or skipped one of the user's ids
+   * (its id, its externalId, the ids of earlier accounts of its userName), and the rejected
+   * requests that named it. Not combined with resource_id or resource_name.
+   */
+  user?: string | undefined;
 }
 
 export interface ListEventsResponse {
@@ -259,6 +320,66 @@ export interface RecordRejectionRequest {
 export interface WatchEventsRequest {
   tenantId: string;
   afterSequence: number;
+}
+
+export interface ExplainUserRequest {
+  tenantId: string;
+  /** The user's id or userName (case-insensitively). The id of a deleted user explains that account. */
+  user: string;
+}
+
+export interface UserExplanation {
+  /** The user now; absent when no user of the tenant has that id or userName. */
+  user:
+    | User
+    | undefined;
+  /** Earlier accounts of the same userName, since deleted, newest first. */
+  formerAccounts: FormerAccount[];
+  /** Each department the user is in now, why, and since when. */
+  memberships: ExplainedMembership[];
+  /**
+   * Membership changes that named one of the user's ids but skipped it, because no user of the
+   * tenant had that id at the time; newest first.
+   */
+  skipped: SkippedMembership[];
+  /** The latest rejected requests that named the user, newest first, each with its reason. */
+  rejections: Event[];
+  /** The latest events that touched the user, oldest first: the story in order. */
+  history: Event[];
+  /** The explanation in sentences, most telling first: what the admin CLI prints. */
+  findings: string[];
+}
+
+export interface FormerAccount {
+  id: string;
+  userName: string;
+  createdAt:
+    | Date
+    | undefined;
+  /** Absent when the log no longer holds the deletion. */
+  deletedAt: Date | undefined;
+}
+
+export interface ExplainedMembership {
+  departmentId: string;
+  departmentName: string;
+  source: MembershipSource;
+  /** The event that made the membership; absent when the log no longer holds it. */
+  since: Event | undefined;
+}
+
+export interface SkippedMembership {
+  /** The department.members_changed WARNING event that skipped the id. */
+  event: Event | undefined;
+  departmentId: string;
+  departmentName: string;
+  /** The id the client sent. */
+  memberId: string;
+  idKind: SkippedIdKind;
+  /** The change came before the user (as it is now) was created. */
+  beforeCreated: boolean;
+  /** The user is a pushed member of that department now (a later change added them). */
+  memberNow: boolean;
 }
 
 function createBaseCreateUserRequest(): CreateUserRequest {
@@ -2741,6 +2862,7 @@ function createBaseListEventsRequest(): ListEventsRequest {
     until: undefined,
     beforeSequence: 0,
     limit: undefined,
+    user: undefined,
   };
 }
 
@@ -2772,6 +2894,9 @@ export const ListEventsRequest: MessageFns<ListEventsRequest> = {
     }
     if (message.limit !== undefined) {
       writer.uint32(72).uint32(message.limit);
+    }
+    if (message.user !== undefined) {
+      writer.uint32(82).string(message.user);
     }
     return writer;
   },
@@ -2861,6 +2986,14 @@ export const ListEventsRequest: MessageFns<ListEventsRequest> = {
             message.limit = reader.uint32();
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.user = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2904,6 +3037,7 @@ export const ListEventsRequest: MessageFns<ListEventsRequest> = {
         ? globalThis.Number(object.before_sequence)
         : 0,
       limit: isSet(object.limit) ? globalThis.Number(object.limit) : undefined,
+      user: isSet(object.user) ? globalThis.String(object.user) : undefined,
     };
   },
 
@@ -2936,6 +3070,9 @@ export const ListEventsRequest: MessageFns<ListEventsRequest> = {
     if (message.limit !== undefined) {
       obj.limit = Math.round(message.limit);
     }
+    if (message.user !== undefined) {
+      obj.user = message.user;
+    }
     return obj;
   },
 
@@ -2953,6 +3090,7 @@ export const ListEventsRequest: MessageFns<ListEventsRequest> = {
     message.until = object.until ?? undefined;
     message.beforeSequence = object.beforeSequence ?? 0;
     message.limit = object.limit ?? undefined;
+    message.user = object.user ?? undefined;
     return message;
   },
 };
@@ -3370,6 +3508,731 @@ export const WatchEventsRequest: MessageFns<WatchEventsRequest> = {
   },
 };
 
+function createBaseExplainUserRequest(): ExplainUserRequest {
+  return { tenantId: "", user: "" };
+}
+
+export const ExplainUserRequest: MessageFns<ExplainUserRequest> = {
+  encode(message: ExplainUserRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tenantId !== "") {
+      writer.uint32(10).string(message.tenantId);
+    }
+    if (message.user !== "") {
+      writer.uint32(18).string(message.user);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExplainUserRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExplainUserRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tenantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.user = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExplainUserRequest {
+    return {
+      tenantId: isSet(object.tenantId)
+        ? globalThis.String(object.tenantId)
+        : isSet(object.tenant_id)
+        ? globalThis.String(object.tenant_id)
+        : "",
+      user: isSet(object.user) ? globalThis.String(object.user) : "",
+    };
+  },
+
+  toJSON(message: ExplainUserRequest): unknown {
+    const obj: any = {};
+    if (message.tenantId !== "") {
+      obj.tenantId = message.tenantId;
+    }
+    if (message.user !== "") {
+      obj.user = message.user;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ExplainUserRequest>, I>>(base?: I): ExplainUserRequest {
+    return ExplainUserRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ExplainUserRequest>, I>>(object: I): ExplainUserRequest {
+    const message = createBaseExplainUserRequest();
+    message.tenantId = object.tenantId ?? "";
+    message.user = object.user ?? "";
+    return message;
+  },
+};
+
+function createBaseUserExplanation(): UserExplanation {
+  return {
+    user: undefined,
+    formerAccounts: [],
+    memberships: [],
+    skipped: [],
+    rejections: [],
+    history: [],
+    findings: [],
+  };
+}
+
+export const UserExplanation: MessageFns<UserExplanation> = {
+  encode(message: UserExplanation, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.user !== undefined) {
+      User.encode(message.user, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.formerAccounts) {
+      FormerAccount.encode(v!, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.memberships) {
+      ExplainedMembership.encode(v!, writer.uint32(26).fork()).join();
+    }
+    for (const v of message.skipped) {
+      SkippedMembership.encode(v!, writer.uint32(34).fork()).join();
+    }
+    for (const v of message.rejections) {
+      Event.encode(v!, writer.uint32(42).fork()).join();
+    }
+    for (const v of message.history) {
+      Event.encode(v!, writer.uint32(50).fork()).join();
+    }
+    for (const v of message.findings) {
+      writer.uint32(58).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UserExplanation {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUserExplanation();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.user = User.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.formerAccounts.push(FormerAccount.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.memberships.push(ExplainedMembership.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.skipped.push(SkippedMembership.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.rejections.push(Event.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.history.push(Event.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.findings.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UserExplanation {
+    return {
+      user: isSet(object.user) ? User.fromJSON(object.user) : undefined,
+      formerAccounts: globalThis.Array.isArray(object?.formerAccounts)
+        ? object.formerAccounts.map((e: any) => FormerAccount.fromJSON(e))
+        : globalThis.Array.isArray(object?.former_accounts)
+        ? object.former_accounts.map((e: any) => FormerAccount.fromJSON(e))
+        : [],
+      memberships: globalThis.Array.isArray(object?.memberships)
+        ? object.memberships.map((e: any) => ExplainedMembership.fromJSON(e))
+        : [],
+      skipped: globalThis.Array.isArray(object?.skipped)
+        ? object.skipped.map((e: any) => SkippedMembership.fromJSON(e))
+        : [],
+      rejections: globalThis.Array.isArray(object?.rejections)
+        ? object.rejections.map((e: any) => Event.fromJSON(e))
+        : [],
+      history: globalThis.Array.isArray(object?.history)
+        ? object.history.map((e: any) => Event.fromJSON(e))
+        : [],
+      findings: globalThis.Array.isArray(object?.findings) ? object.findings.map((e: any) => globalThis.String(e)) : [],
+    };
+  },
+
+  toJSON(message: UserExplanation): unknown {
+    const obj: any = {};
+    if (message.user !== undefined) {
+      obj.user = User.toJSON(message.user);
+    }
+    if (message.formerAccounts?.length) {
+      obj.formerAccounts = message.formerAccounts.map((e) => FormerAccount.toJSON(e));
+    }
+    if (message.memberships?.length) {
+      obj.memberships = message.memberships.map((e) => ExplainedMembership.toJSON(e));
+    }
+    if (message.skipped?.length) {
+      obj.skipped = message.skipped.map((e) => SkippedMembership.toJSON(e));
+    }
+    if (message.rejections?.length) {
+      obj.rejections = message.rejections.map((e) => Event.toJSON(e));
+    }
+    if (message.history?.length) {
+      obj.history = message.history.map((e) => Event.toJSON(e));
+    }
+    if (message.findings?.length) {
+      obj.findings = message.findings;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UserExplanation>, I>>(base?: I): UserExplanation {
+    return UserExplanation.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UserExplanation>, I>>(object: I): UserExplanation {
+    const message = createBaseUserExplanation();
+    message.user = (object.user !== undefined && object.user !== null) ? User.fromPartial(object.user) : undefined;
+    message.formerAccounts = object.formerAccounts?.map((e) => FormerAccount.fromPartial(e)) || [];
+    message.memberships = object.memberships?.map((e) => ExplainedMembership.fromPartial(e)) || [];
+    message.skipped = object.skipped?.map((e) => SkippedMembership.fromPartial(e)) || [];
+    message.rejections = object.rejections?.map((e) => Event.fromPartial(e)) || [];
+    message.history = object.history?.map((e) => Event.fromPartial(e)) || [];
+    message.findings = object.findings?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseFormerAccount(): FormerAccount {
+  return { id: "", userName: "", createdAt: undefined, deletedAt: undefined };
+}
+
+export const FormerAccount: MessageFns<FormerAccount> = {
+  encode(message: FormerAccount, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.userName !== "") {
+      writer.uint32(18).string(message.userName);
+    }
+    if (message.createdAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.createdAt), writer.uint32(26).fork()).join();
+    }
+    if (message.deletedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.deletedAt), writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FormerAccount {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFormerAccount();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.userName = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.createdAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.deletedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FormerAccount {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      userName: isSet(object.userName)
+        ? globalThis.String(object.userName)
+        : isSet(object.user_name)
+        ? globalThis.String(object.user_name)
+        : "",
+      createdAt: isSet(object.createdAt)
+        ? fromJsonTimestamp(object.createdAt)
+        : isSet(object.created_at)
+        ? fromJsonTimestamp(object.created_at)
+        : undefined,
+      deletedAt: isSet(object.deletedAt)
+        ? fromJsonTimestamp(object.deletedAt)
+        : isSet(object.deleted_at)
+        ? fromJsonTimestamp(object.deleted_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: FormerAccount): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.userName !== "") {
+      obj.userName = message.userName;
+    }
+    if (message.createdAt !== undefined) {
+      obj.createdAt = message.createdAt.toISOString();
+    }
+    if (message.deletedAt !== undefined) {
+      obj.deletedAt = message.deletedAt.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<FormerAccount>, I>>(base?: I): FormerAccount {
+    return FormerAccount.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FormerAccount>, I>>(object: I): FormerAccount {
+    const message = createBaseFormerAccount();
+    message.id = object.id ?? "";
+    message.userName = object.userName ?? "";
+    message.createdAt = object.createdAt ?? undefined;
+    message.deletedAt = object.deletedAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseExplainedMembership(): ExplainedMembership {
+  return { departmentId: "", departmentName: "", source: 0, since: undefined };
+}
+
+export const ExplainedMembership: MessageFns<ExplainedMembership> = {
+  encode(message: ExplainedMembership, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.departmentId !== "") {
+      writer.uint32(10).string(message.departmentId);
+    }
+    if (message.departmentName !== "") {
+      writer.uint32(18).string(message.departmentName);
+    }
+    if (message.source !== 0) {
+      writer.uint32(24).int32(message.source);
+    }
+    if (message.since !== undefined) {
+      Event.encode(message.since, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExplainedMembership {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExplainedMembership();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.departmentId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.departmentName = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.source = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.since = Event.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExplainedMembership {
+    return {
+      departmentId: isSet(object.departmentId)
+        ? globalThis.String(object.departmentId)
+        : isSet(object.department_id)
+        ? globalThis.String(object.department_id)
+        : "",
+      departmentName: isSet(object.departmentName)
+        ? globalThis.String(object.departmentName)
+        : isSet(object.department_name)
+        ? globalThis.String(object.department_name)
+        : "",
+      source: isSet(object.source) ? membershipSourceFromJSON(object.source) : 0,
+      since: isSet(object.since) ? Event.fromJSON(object.since) : undefined,
+    };
+  },
+
+  toJSON(message: ExplainedMembership): unknown {
+    const obj: any = {};
+    if (message.departmentId !== "") {
+      obj.departmentId = message.departmentId;
+    }
+    if (message.departmentName !== "") {
+      obj.departmentName = message.departmentName;
+    }
+    if (message.source !== 0) {
+      obj.source = membershipSourceToJSON(message.source);
+    }
+    if (message.since !== undefined) {
+      obj.since = Event.toJSON(message.since);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ExplainedMembership>, I>>(base?: I): ExplainedMembership {
+    return ExplainedMembership.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ExplainedMembership>, I>>(object: I): ExplainedMembership {
+    const message = createBaseExplainedMembership();
+    message.departmentId = object.departmentId ?? "";
+    message.departmentName = object.departmentName ?? "";
+    message.source = object.source ?? 0;
+    message.since = (object.since !== undefined && object.since !== null) ? Event.fromPartial(object.since) : undefined;
+    return message;
+  },
+};
+
+function createBaseSkippedMembership(): SkippedMembership {
+  return {
+    event: undefined,
+    departmentId: "",
+    departmentName: "",
+    memberId: "",
+    idKind: 0,
+    beforeCreated: false,
+    memberNow: false,
+  };
+}
+
+export const SkippedMembership: MessageFns<SkippedMembership> = {
+  encode(message: SkippedMembership, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.event !== undefined) {
+      Event.encode(message.event, writer.uint32(10).fork()).join();
+    }
+    if (message.departmentId !== "") {
+      writer.uint32(18).string(message.departmentId);
+    }
+    if (message.departmentName !== "") {
+      writer.uint32(26).string(message.departmentName);
+    }
+    if (message.memberId !== "") {
+      writer.uint32(34).string(message.memberId);
+    }
+    if (message.idKind !== 0) {
+      writer.uint32(40).int32(message.idKind);
+    }
+    if (message.beforeCreated !== false) {
+      writer.uint32(48).bool(message.beforeCreated);
+    }
+    if (message.memberNow !== false) {
+      writer.uint32(56).bool(message.memberNow);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SkippedMembership {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSkippedMembership();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.event = Event.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.departmentId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.departmentName = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.memberId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.idKind = reader.int32() as any;
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.beforeCreated = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.memberNow = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SkippedMembership {
+    return {
+      event: isSet(object.event) ? Event.fromJSON(object.event) : undefined,
+      departmentId: isSet(object.departmentId)
+        ? globalThis.String(object.departmentId)
+        : isSet(object.department_id)
+        ? globalThis.String(object.department_id)
+        : "",
+      departmentName: isSet(object.departmentName)
+        ? globalThis.String(object.departmentName)
+        : isSet(object.department_name)
+        ? globalThis.String(object.department_name)
+        : "",
+      memberId: isSet(object.memberId)
+        ? globalThis.String(object.memberId)
+        : isSet(object.member_id)
+        ? globalThis.String(object.member_id)
+        : "",
+      idKind: isSet(object.idKind)
+        ? skippedIdKindFromJSON(object.idKind)
+        : isSet(object.id_kind)
+        ? skippedIdKindFromJSON(object.id_kind)
+        : 0,
+      beforeCreated: isSet(object.beforeCreated)
+        ? globalThis.Boolean(object.beforeCreated)
+        : isSet(object.before_created)
+        ? globalThis.Boolean(object.before_created)
+        : false,
+      memberNow: isSet(object.memberNow)
+        ? globalThis.Boolean(object.memberNow)
+        : isSet(object.member_now)
+        ? globalThis.Boolean(object.member_now)
+        : false,
+    };
+  },
+
+  toJSON(message: SkippedMembership): unknown {
+    const obj: any = {};
+    if (message.event !== undefined) {
+      obj.event = Event.toJSON(message.event);
+    }
+    if (message.departmentId !== "") {
+      obj.departmentId = message.departmentId;
+    }
+    if (message.departmentName !== "") {
+      obj.departmentName = message.departmentName;
+    }
+    if (message.memberId !== "") {
+      obj.memberId = message.memberId;
+    }
+    if (message.idKind !== 0) {
+      obj.idKind = skippedIdKindToJSON(message.idKind);
+    }
+    if (message.beforeCreated !== false) {
+      obj.beforeCreated = message.beforeCreated;
+    }
+    if (message.memberNow !== false) {
+      obj.memberNow = message.memberNow;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SkippedMembership>, I>>(base?: I): SkippedMembership {
+    return SkippedMembership.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SkippedMembership>, I>>(object: I): SkippedMembership {
+    const message = createBaseSkippedMembership();
+    message.event = (object.event !== undefined && object.event !== null) ? Event.fromPartial(object.event) : undefined;
+    message.departmentId = object.departmentId ?? "";
+    message.departmentName = object.departmentName ?? "";
+    message.memberId = object.memberId ?? "";
+    message.idKind = object.idKind ?? 0;
+    message.beforeCreated = object.beforeCreated ?? false;
+    message.memberNow = object.memberNow ?? false;
+    return message;
+  },
+};
+
 /**
  * The directory of every tenant: users, departments, memberships and the
  * provisioning log. Every request names its tenant; an id that belongs to
@@ -3548,7 +4411,7 @@ export const DirectoryServiceService = {
     responseSerialize: (value: ListMembersResponse): Buffer => Buffer.from(ListMembersResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListMembersResponse => ListMembersResponse.decode(value),
   },
-  /** A tenant's provisioning log, newest first. */
+  /** A tenant's provisioning log, newest first. NOT_FOUND when the tenant does not exist. */
   listEvents: {
     path: "/wizer.directory.v1.DirectoryService/ListEvents" as const,
     requestStream: false as const,
@@ -3581,6 +4444,24 @@ export const DirectoryServiceService = {
     requestDeserialize: (value: Buffer): WatchEventsRequest => WatchEventsRequest.decode(value),
     responseSerialize: (value: Event): Buffer => Buffer.from(Event.encode(value).finish()),
     responseDeserialize: (value: Buffer): Event => Event.decode(value),
+  },
+  /**
+   * Why a user is, or is not, in the tenant and in each department, for support and the
+   * operator console: the user now (or the earlier accounts of that userName), each
+   * membership with its source and the event that made it, the membership pushes that
+   * skipped one of the user's ids (the client named an id no user had at that time), the
+   * latest rejected requests about the user with their reason, and the latest events that
+   * touched the user. Every part is read by index (see ListEventsRequest.user). NOT_FOUND
+   * only for an unknown tenant: a user who does not exist is an answer too.
+   */
+  explainUser: {
+    path: "/wizer.directory.v1.DirectoryService/ExplainUser" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ExplainUserRequest): Buffer => Buffer.from(ExplainUserRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ExplainUserRequest => ExplainUserRequest.decode(value),
+    responseSerialize: (value: UserExplanation): Buffer => Buffer.from(UserExplanation.encode(value).finish()),
+    responseDeserialize: (value: Buffer): UserExplanation => UserExplanation.decode(value),
   },
 } as const;
 
@@ -3627,7 +4508,7 @@ export interface DirectoryServiceServer extends UntypedServiceImplementation {
   /** Changes the pushed members as one atomic delta. Unknown user ids are skipped and logged. */
   changePushedMembers: handleUnaryCall<ChangePushedMembersRequest, ChangePushedMembersResponse>;
   listMembers: handleUnaryCall<ListMembersRequest, ListMembersResponse>;
-  /** A tenant's provisioning log, newest first. */
+  /** A tenant's provisioning log, newest first. NOT_FOUND when the tenant does not exist. */
   listEvents: handleUnaryCall<ListEventsRequest, ListEventsResponse>;
   /**
    * Records a request a client sent that was rejected before or by the directory,
@@ -3636,6 +4517,16 @@ export interface DirectoryServiceServer extends UntypedServiceImplementation {
   recordRejection: handleUnaryCall<RecordRejectionRequest, Event>;
   /** Every event after `after_sequence`, oldest first, then live events as they commit. */
   watchEvents: handleServerStreamingCall<WatchEventsRequest, Event>;
+  /**
+   * Why a user is, or is not, in the tenant and in each department, for support and the
+   * operator console: the user now (or the earlier accounts of that userName), each
+   * membership with its source and the event that made it, the membership pushes that
+   * skipped one of the user's ids (the client named an id no user had at that time), the
+   * latest rejected requests about the user with their reason, and the latest events that
+   * touched the user. Every part is read by index (see ListEventsRequest.user). NOT_FOUND
+   * only for an unknown tenant: a user who does not exist is an answer too.
+   */
+  explainUser: handleUnaryCall<ExplainUserRequest, UserExplanation>;
 }
 
 export interface DirectoryServiceClient extends Client {
@@ -3860,7 +4751,7 @@ export interface DirectoryServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListMembersResponse) => void,
   ): ClientUnaryCall;
-  /** A tenant's provisioning log, newest first. */
+  /** A tenant's provisioning log, newest first. NOT_FOUND when the tenant does not exist. */
   listEvents(
     request: ListEventsRequest,
     callback: (error: ServiceError | null, response: ListEventsResponse) => void,
@@ -3902,6 +4793,30 @@ export interface DirectoryServiceClient extends Client {
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<Event>;
+  /**
+   * Why a user is, or is not, in the tenant and in each department, for support and the
+   * operator console: the user now (or the earlier accounts of that userName), each
+   * membership with its source and the event that made it, the membership pushes that
+   * skipped one of the user's ids (the client named an id no user had at that time), the
+   * latest rejected requests about the user with their reason, and the latest events that
+   * touched the user. Every part is read by index (see ListEventsRequest.user). NOT_FOUND
+   * only for an unknown tenant: a user who does not exist is an answer too.
+   */
+  explainUser(
+    request: ExplainUserRequest,
+    callback: (error: ServiceError | null, response: UserExplanation) => void,
+  ): ClientUnaryCall;
+  explainUser(
+    request: ExplainUserRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UserExplanation) => void,
+  ): ClientUnaryCall;
+  explainUser(
+    request: ExplainUserRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UserExplanation) => void,
+  ): ClientUnaryCall;
 }
 
 export const DirectoryServiceClient = makeGenericClientConstructor(

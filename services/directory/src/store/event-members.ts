@@ -1,0 +1,114 @@
+import type { Knex } from 'knex';
+import { identityKey, MAX_IDENTITY_KEY_LENGTH } from '../domain/identity.js';
+import type { DbEventRow, DbUserRow } from './rows.js';
+
+type Db = Knex | Knex.Transaction;
+
+/** Rows per insert: three parameters each, well under SQLite's and PostgreSQL's limits. */
+const CHUNK = 500;
+
+/**
+ * Records the member ids a membership event names (added, removed, skipped), so that the
+ * membership changes that touched a user are found by index (migration 20261215000000).
+ */
+export async function indexEventMembers(
+  db: Db,
+  tenantId: string,
+  seq: number,
+  memberIds: readonly string[],
+): Promise<void> {
+  const unique = [...new Set(memberIds)];
+  for (let i = 0; i < unique.length; i += CHUNK) {
+    await db('event_member_ids').insert(
+      unique.slice(i, i + CHUNK).map((member_id) => ({ seq, member_id, tenant_id: tenantId })),
+    );
+  }
+}
+
+/** Narrows a search of the log; every condition is on the event row. */
+export interface EventFilter {
+  kinds?: readonly string[];
+  problemsOnly?: boolean;
+  since?: Date;
+  until?: Date;
+  beforeSequence?: number;
+}
+
+function filtered(q: Knex.QueryBuilder, filter: EventFilter, table: string): Knex.QueryBuilder {
+  if (filter.kinds?.length) q.whereIn(`${table}.kind`, filter.kinds);
+  if (filter.problemsOnly) q.whereIn(`${table}.outcome`, ['warning', 'error']);
+  if (filter.since) q.andWhere(`${table}.occurred_at`, '>=', filter.since.toISOString());
+  if (filter.until) q.andWhere(`${table}.occurred_at`, '<', filter.until.toISOString());
+  if (filter.beforeSequence) q.andWhere(`${table}.seq`, '<', filter.beforeSequence);
+  return q;
+}
+
+/**
+ * The newest membership events that name `memberId`, newest first: one range of the
+ * (tenant_id, member_id, seq) index, each event then read by its primary key.
+ */
+export async function eventsNamingMember(
+  db: Db,
+  tenantId: string,
+  memberId: string,
+  filter: EventFilter,
+  limit: number,
+): Promise<DbEventRow[]> {
+  const q = db('event_member_ids as m')
+    .join('events as e', 'e.seq', 'm.seq')
+    .where('m.tenant_id', tenantId)
+    .andWhere('m.member_id', memberId);
+  if (filter.beforeSequence) q.andWhere('m.seq', '<', filter.beforeSequence);
+  return filtered(q, { ...filter, beforeSequence: undefined }, 'e')
+    .orderBy('m.seq', 'desc')
+    .limit(limit)
+    .select('e.*');
+}
+
+/**
+ * The newest events about the user resource `id` (its own changes, and requests about it that
+ * were rejected), newest first: one range of the (tenant_id, resource_id, seq) index.
+ */
+export async function eventsOfUserId(
+  db: Db,
+  tenantId: string,
+  id: string,
+  filter: EventFilter,
+  limit: number,
+): Promise<DbEventRow[]> {
+  const q = db('events')
+    .where('tenant_id', tenantId)
+    .andWhere('resource_id', id)
+    .andWhere('resource_type', 'user');
+  return filtered(q, filter, 'events').orderBy('seq', 'desc').limit(limit);
+}
+
+/**
+ * The newest events about a user of that userName (case- and width-insensitively, as userName
+ * is unique), newest first, including rejected requests that never got as far as an id: one
+ * range of the (tenant_id, resource_name_norm, seq) index.
+ */
+export async function eventsOfUserName(
+  db: Db,
+  tenantId: string,
+  userName: string,
+  filter: EventFilter,
+  limit: number,
+): Promise<DbEventRow[]> {
+  const q = db('events')
+    .where('tenant_id', tenantId)
+    .andWhere('resource_name_norm', identityKey(userName).slice(0, MAX_IDENTITY_KEY_LENGTH))
+    .andWhere('resource_type', 'user');
+  return filtered(q, filter, 'events').orderBy('seq', 'desc').limit(limit);
+}
+
+/** The user of that userName now (the unique (tenant_id, user_name_norm) index). */
+export async function findUserRowByUserName(
+  db: Db,
+  tenantId: string,
+  userName: string,
+): Promise<DbUserRow | undefined> {
+  return db('users')
+    .where({ tenant_id: tenantId, user_name_norm: identityKey(userName) })
+    .first();
+}
