@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { appendEvent } from '../store/events.js';
+import { insertEvent } from '../store/events.js';
 import type { CallContext } from './context.js';
 import type { EventOutcome, JsonObject, User, UserProfile } from './types.js';
 
@@ -21,7 +21,7 @@ export async function record(
   draft: EventDraft,
   at: string,
 ): Promise<void> {
-  await appendEvent(trx, {
+  await insertEvent(trx, {
     tenantId: ctx.tenantId,
     occurredAt: at,
     actor: ctx.actor,
