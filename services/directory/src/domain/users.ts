@@ -3,9 +3,11 @@ import type { Knex } from 'knex';
 import { read, writeTransaction } from '../store/transaction.js';
 import {
   deleteUserRow,
+  emailRowsDiffer,
   findUserRow,
   findUserRowByRequestId,
-  insertUser,
+  insertEmails,
+  insertUserOnce,
   membershipsOf,
   queryUserRows,
   replaceEmails,
@@ -16,7 +18,7 @@ import { findDepartmentRow, updateDepartmentRow } from '../store/departments.js'
 import { removeMemberships } from '../store/memberships.js';
 import type { DbUserRow } from '../store/rows.js';
 import { now, type CallContext, type Deps } from './context.js';
-import { placeByAttribute } from './department-sync.js';
+import { placeByAttribute, placeNewUser } from './department-sync.js';
 import { ConflictError, NotFoundError, VersionMismatchError } from './errors.js';
 import { record, recordMembersChange, userSummary } from './event-log.js';
 import { applyMask, profileOf } from './field-mask.js';
@@ -57,13 +59,14 @@ export async function createUser(
   const profile = checkProfile(input);
   const user = await uniqueUserName(
     writeTransaction(deps.db, ctx.tenantId, async (trx) => {
-      if (requestId) {
-        const earlier = await findUserRowByRequestId(trx, ctx.tenantId, requestId);
-        if (earlier) return withMemberships(trx, earlier);
-      }
       const at = now();
-      const row = await insertUser(trx, ctx.tenantId, randomUUID(), profile, requestId, at);
-      await replaceEmails(trx, ctx.tenantId, row.pk, profile);
+      const row = await insertUserOnce(trx, ctx.tenantId, randomUUID(), profile, requestId, at);
+      if (!row) {
+        // The request id was used: that create's user is the answer (it may have changed since).
+        const earlier = await findUserRowByRequestId(trx, ctx.tenantId, requestId!);
+        return withMemberships(trx, earlier!);
+      }
+      await insertEmails(trx, ctx.tenantId, row.pk, profile);
       await record(
         trx,
         ctx,
@@ -78,14 +81,16 @@ export async function createUser(
       );
       // A new user has no memberships yet: only a department attribute can give one.
       if (!profile.enterprise?.department) return rowToUser(row, []);
-      await placeByAttribute(
+      const department = await placeNewUser(
         trx,
         ctx,
         { pk: row.pk, id: row.id, userName: profile.userName },
         profile.enterprise.department,
         at,
       );
-      return withMemberships(trx, row);
+      return rowToUser(row, [
+        { departmentId: department.id, departmentName: department.name, source: 'attribute' },
+      ]);
     }),
   );
   deps.feed.notify(ctx.tenantId);
@@ -149,7 +154,7 @@ async function writeProfile(
         at,
         profile.userName === current.userName,
       );
-      await replaceEmails(trx, ctx.tenantId, row.pk, profile);
+      if (emailRowsDiffer(current, profile)) await replaceEmails(trx, ctx.tenantId, row.pk, profile);
       await record(
         trx,
         ctx,
