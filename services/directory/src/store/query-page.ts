@@ -25,9 +25,17 @@ interface PageParams extends PlanValues {
 
 /**
  * Page and count statements by shape: the table, the filter's SQL (its values are bindings)
- * and the paging plan's form. Sent unnamed on PostgreSQL: clients choose filters.
+ * and the paging plan's form.
  */
 const statements = new StatementCache(512);
+
+/**
+ * Whether a query's statements are prepared by name on PostgreSQL: the lookups SCIM clients
+ * make all the time (one `eq`, or none, in creation order), a few dozen shapes at most.
+ * Others are sent unnamed: clients choose filters, and a prepared statement lives as long as
+ * its connection.
+ */
+const isCommonFilter = (query: Query) => !query.filter || ('op' in query.filter && query.filter.op === 'eq');
 
 /**
  * One page of a tenant's rows matching a query, with the total unless skipped. The
@@ -62,11 +70,12 @@ export async function queryPage<Row extends { pk: number }>(
     return builder;
   };
   const shape = `${table} ${filter?.sql ?? ''}`;
+  const commonFilter = isCommonFilter(query);
   const count = async () => {
     const counting = statements.get<PageParams, { n: number | string }>(
       `count ${shape}`,
       (knex, $) => where(knex, $).count({ n: '*' }),
-      false,
+      commonFilter,
     );
     return Number((await counting.first(db, params))!.n);
   };
@@ -75,7 +84,7 @@ export async function queryPage<Row extends { pk: number }>(
   const reading = statements.get<PageParams, Row & { _sort_key: unknown }>(
     `rows ${shape} ${paging}`,
     (knex, $) => applyPlan(where(knex, $).select(columns.map((column) => `${table}.${column}`)), plan, pk, $),
-    false,
+    commonFilter && !query.orderBy,
   );
   const rows = await reading.all(db, params);
   const page = finishPage(rows, plan);
