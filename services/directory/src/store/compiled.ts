@@ -145,13 +145,15 @@ function statement<P extends object, Row>(build: Build<P>, named: boolean): Stat
 }
 
 /**
- * `column` is one of the values of the list parameter `list`: one binding whatever the
- * list's length, so one statement (see Dialect.inList).
+ * `column` is one of the values of `list`: one binding whatever the list's length, so one
+ * statement (see Dialect.inList). In a compiled statement `list` is a parameter (`$.ids`);
+ * in a query knex runs as usual, the values.
  */
 export function inList(db: Knex, column: string, list: readonly unknown[]): Knex.Raw {
-  if (!(list instanceof Slot)) throw new Error('inList takes a parameter of a compiled statement');
-  list.list = true;
-  return db.raw(dialectOf(db).inList, [column, list as unknown as Knex.Value]);
+  const dialect = dialectOf(db);
+  if (list instanceof Slot) list.list = true;
+  const binding = list instanceof Slot ? list : dialect.listParameter(list);
+  return db.raw(dialect.inList, [column, binding as Knex.Value]);
 }
 
 interface Result {
