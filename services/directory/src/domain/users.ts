@@ -4,8 +4,8 @@ import { read, writeTransaction } from '../store/transaction.js';
 import {
   deleteUserRow,
   emailRowsDiffer,
-  findUserRow,
   findUserRowByRequestId,
+  findUserRowWithMemberships,
   insertEmails,
   insertUserOnce,
   membershipsOf,
@@ -34,13 +34,20 @@ async function withMemberships(db: Knex | Knex.Transaction, row: DbUserRow): Pro
   return rowToUser(row, memberships.get(row.pk));
 }
 
-async function existingRow(trx: Knex.Transaction, ctx: CallContext, id: string, expectedVersion?: number) {
-  const row = await findUserRow(trx, ctx.tenantId, id);
-  if (!row) throw new NotFoundError(`no user with id ${id}`);
+/** The user's row and memberships, or NotFoundError; VersionMismatchError unless at `expectedVersion`. */
+async function existingUser(
+  db: Knex | Knex.Transaction,
+  ctx: CallContext,
+  id: string,
+  expectedVersion?: number,
+) {
+  const found = await findUserRowWithMemberships(db, ctx.tenantId, id);
+  if (!found) throw new NotFoundError(`no user with id ${id}`);
+  const { row } = found;
   if (expectedVersion !== undefined && Number(row.version) !== expectedVersion) {
     throw new VersionMismatchError(`the user is at version ${row.version}, not ${expectedVersion}`);
   }
-  return row;
+  return found;
 }
 
 function uniqueUserName<T>(promise: Promise<T>): Promise<T> {
@@ -99,9 +106,8 @@ export async function createUser(
 
 export async function getUser(deps: Deps, ctx: CallContext, id: string): Promise<User> {
   return read(deps.db, async (db) => {
-    const row = await findUserRow(db, ctx.tenantId, id);
-    if (!row) throw new NotFoundError(`no user with id ${id}`);
-    return withMemberships(db, row);
+    const { row, memberships } = await existingUser(db, ctx, id);
+    return rowToUser(row, memberships);
   });
 }
 
@@ -140,11 +146,11 @@ async function writeProfile(
 ): Promise<User> {
   const user = await uniqueUserName(
     writeTransaction(deps.db, ctx.tenantId, async (trx) => {
-      const row = await existingRow(trx, ctx, id, expectedVersion);
-      const current = rowToUser(row);
+      const { row, memberships } = await existingUser(trx, ctx, id, expectedVersion);
+      const current = rowToUser(row, memberships);
       const profile = checkProfile(next(current), profileOf(current));
       // Clients echo what they read (Okta PUTs after every change): an identical write is a no-op.
-      if (sameJson(profile, profileOf(current))) return withMemberships(trx, row);
+      if (sameJson(profile, profileOf(current))) return current;
       const at = now();
       const updated = await updateUserRow(
         trx,
@@ -170,9 +176,7 @@ async function writeProfile(
       );
       // Memberships follow the department attribute; an unchanged one changes none.
       const department = profile.enterprise?.department;
-      if (sameIdentity(department, current.enterprise?.department)) {
-        return withMemberships(trx, updated);
-      }
+      if (sameIdentity(department, current.enterprise?.department)) return rowToUser(updated, memberships);
       await placeByAttribute(trx, ctx, { pk: row.pk, id, userName: profile.userName }, department, at);
       return withMemberships(trx, updated);
     }),
@@ -214,8 +218,8 @@ export async function deleteUser(
   expectedVersion?: number,
 ): Promise<void> {
   await writeTransaction(deps.db, ctx.tenantId, async (trx) => {
-    const row = await existingRow(trx, ctx, id, expectedVersion);
-    const user = await withMemberships(trx, row);
+    const { row, memberships } = await existingUser(trx, ctx, id, expectedVersion);
+    const user = rowToUser(row, memberships);
     const at = now();
     await placeByAttribute(trx, ctx, { pk: row.pk, id, userName: user.userName }, undefined, at);
     for (const membership of user.memberships.filter((m) => m.source === 'pushed')) {

@@ -158,6 +158,47 @@ export async function findUserRow(db: Db, tenantId: string, id: string): Promise
   return rowById.first(db, { tenantId, id });
 }
 
+const rowWithMemberships = compiled<
+  { tenantId: string; id: string },
+  DbUserRow & {
+    department_id: string | null;
+    department_name: string | null;
+    source: MembershipSource | null;
+  }
+>((db, $) =>
+  db('users')
+    .leftJoin('memberships', 'memberships.user_pk', 'users.pk')
+    .leftJoin('departments', 'departments.pk', 'memberships.department_pk')
+    .where({ 'users.tenant_id': $.tenantId, 'users.id': $.id })
+    .orderBy(['departments.name_norm', 'memberships.source'])
+    .select([
+      ...USER_COLUMNS.map((column) => `users.${column}`),
+      'departments.id as department_id',
+      'departments.name as department_name',
+      'memberships.source',
+    ]),
+);
+
+/**
+ * A user's row and the departments they belong to (as membershipsOf orders them), in one
+ * read: the row comes once per membership, and a user belongs to few departments.
+ */
+export async function findUserRowWithMemberships(
+  db: Db,
+  tenantId: string,
+  id: string,
+): Promise<{ row: DbUserRow; memberships: UserMembership[] } | undefined> {
+  const rows = await rowWithMemberships.all(db, { tenantId, id });
+  if (!rows[0]) return undefined;
+  const { department_id: _id, department_name: _name, source: _source, ...row } = rows[0];
+  const memberships = rows.flatMap(({ department_id, department_name, source }) =>
+    department_id === null
+      ? []
+      : [{ departmentId: department_id, departmentName: department_name!, source: source! }],
+  );
+  return { row, memberships };
+}
+
 const rowByRequestId = compiled<{ tenantId: string; requestId: string }, DbUserRow>((db, $) =>
   db('users').where({ tenant_id: $.tenantId, request_id: $.requestId }).first(USER_COLUMNS),
 );
