@@ -26,7 +26,7 @@ export interface Statement<P, Row> {
   all(db: Db, params: P): Promise<Row[]>;
   /** The first row, if any. */
   first(db: Db, params: P): Promise<Row | undefined>;
-  /** How many rows a write changed. */
+  /** How many rows a write changed (with RETURNING: returned). */
   run(db: Db, params: P): Promise<number>;
 }
 
@@ -75,8 +75,9 @@ function shapeOf<P>(db: Db, build: Build<P>, named: boolean): Shape {
     {},
     {
       get(_, name) {
-        const slot = new Slot(String(name), SENTINEL_BASE + slots.size);
-        slots.set(SENTINEL_BASE + slots.size, slot);
+        const sentinel = SENTINEL_BASE + slots.size;
+        const slot = new Slot(String(name), sentinel);
+        slots.set(sentinel, slot);
         return slot;
       },
     },
@@ -103,7 +104,9 @@ function shapeOf<P>(db: Db, build: Build<P>, named: boolean): Shape {
 /**
  * One statement, its SQL built by `build` on first use per dialect. `$.name` stands for the
  * parameter `name`; wherever knex takes a value, it takes one. Only constants and `$` values
- * may appear in `build`: it runs once, not per call.
+ * may appear in `build`: it runs once, not per call. A parameter is always bound as a value:
+ * `where({ x: $.x })` is `x = ?`, which a null never satisfies (knex writes `x IS NULL` for a
+ * literal null), so a condition on NULL is written as such.
  */
 export function compiled<P extends object, Row = never>(build: Build<P>): Statement<P, Row> {
   return statement(build, true);
@@ -203,7 +206,10 @@ async function execute(db: Db, shape: Shape, params: object): Promise<Result> {
       const conn = connection as BetterSqlite3.Database;
       let prepared = shape.prepared.get(conn);
       if (!prepared) shape.prepared.set(conn, (prepared = conn.prepare(shape.text)));
-      if (prepared.reader) return { rows: prepared.all(values), changes: 0 };
+      if (prepared.reader) {
+        const rows = prepared.all(values);
+        return { rows, changes: rows.length };
+      }
       return { rows: [], changes: prepared.run(values).changes };
     }
     const result = await (connection as PgConnection).query({ name: shape.name, text: shape.text, values });
