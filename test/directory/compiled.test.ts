@@ -207,14 +207,14 @@ test('run counts the rows a write changed', async (t) => {
   await insertTenant.all(knex, { id: `t-${TEST_STORE}-2`, name: 'Before', at: new Date().toISOString() });
   t.is(await renameTenant.run(knex, { id: `t-${TEST_STORE}-2`, name: 'After' }), 1);
   t.is(await renameTenant.run(knex, { id: 'nobody', name: 'After' }), 0);
-  t.is(
-    (
-      await knex('tenants')
-        .where({ id: `t-${TEST_STORE}-2` })
-        .first()
-    )?.name,
-    'After',
-  );
+  const renamed = await knex('tenants')
+    .where({ id: `t-${TEST_STORE}-2` })
+    .first('name');
+  t.is(renamed?.name, 'After');
+  // With RETURNING too: the rows written.
+  const fresh = { id: `t-${TEST_STORE}-4`, name: 'Counted', at: new Date().toISOString() };
+  t.is(await insertTenant.run(knex, fresh), 1);
+  t.is(await insertTenant.run(knex, fresh), 0);
 });
 
 test('a statement runs in the caller’s transaction: rolled back with it, unseen outside it until then', async (t) => {
