@@ -112,6 +112,10 @@ export function compiled<P extends object, Row = never>(build: Build<P>): Statem
   return statement(build, true);
 }
 
+/** `$`'s parameters for the named columns, each under its column's name: an insert's or update's values. */
+export const slotsFor = <P extends object>($: P, columns: readonly (keyof P)[]) =>
+  Object.fromEntries(columns.map((column) => [column, $[column]]));
+
 /**
  * Statements whose shape depends on the call (a count of rows, a filter's structure): one
  * per key, built by the `build` given with the key's first use, the least recently used

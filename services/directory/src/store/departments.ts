@@ -1,7 +1,7 @@
 import { identityKey } from '../domain/identity.js';
 import type { Department, JsonObject, Page, Query } from '../domain/types.js';
 import { departmentCatalog } from './catalogs.js';
-import { compiled, StatementCache, type Db } from './compiled.js';
+import { compiled, slotsFor, StatementCache, type Db } from './compiled.js';
 import { queryPage } from './query-page.js';
 import type { DbDepartmentRow } from './rows.js';
 
@@ -51,9 +51,6 @@ function columns(fields: Partial<DepartmentFields>): Record<string, string | boo
 
 /** Inserts and updates by the set of columns written (a few shapes: see `columns`). */
 const writes = new StatementCache(64);
-
-const slotsFor = ($: Record<string, unknown>, names: readonly string[]) =>
-  Object.fromEntries(names.map((name) => [name, $[name]]));
 
 export async function insertDepartment(
   db: Db,

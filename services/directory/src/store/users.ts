@@ -2,7 +2,7 @@ import { ConflictError } from '../domain/errors.js';
 import { identityKey } from '../domain/identity.js';
 import type { MembershipSource, Page, Query, User, UserMembership, UserProfile } from '../domain/types.js';
 import { userCatalog } from './catalogs.js';
-import { compiled, inList, StatementCache, type Db } from './compiled.js';
+import { compiled, inList, slotsFor, StatementCache, type Db } from './compiled.js';
 import { queryPage } from './query-page.js';
 import type { DbUserRow } from './rows.js';
 
@@ -36,11 +36,8 @@ export function searchColumns(profile: UserProfile) {
 }
 
 type SearchColumns = ReturnType<typeof searchColumns>;
+/** The columns `searchColumns` writes. */
 const SEARCH_COLUMNS = Object.keys(searchColumns({ userName: '' } as UserProfile)) as (keyof SearchColumns)[];
-
-/** `$`'s slots for the named columns, as the values of an insert or an update. */
-const slotsOf = <T extends object>($: T, columns: readonly (keyof T)[]) =>
-  Object.fromEntries(columns.map((column) => [column, $[column]]));
 
 export function rowToUser(row: DbUserRow, memberships: UserMembership[] = []): User {
   // Written onto the parsed profile rather than spread from it: spreading a parsed document
@@ -64,7 +61,7 @@ type InsertParams = SearchColumns & {
 const insertRow = compiled<InsertParams, DbUserRow>((db, $) =>
   db('users')
     .insert({
-      ...slotsOf($, ['id', 'tenant_id', 'request_id', ...SEARCH_COLUMNS, 'created_at']),
+      ...slotsFor($, ['id', 'tenant_id', 'request_id', ...SEARCH_COLUMNS, 'created_at']),
       updated_at: $.created_at,
       version: 1,
     })
@@ -120,7 +117,7 @@ const updateRow = (columns: readonly (keyof UpdateParams)[]) =>
   compiled<UpdateParams, DbUserRow>((db, $) =>
     db('users')
       .where({ pk: $.pk })
-      .update(slotsOf($, [...columns, 'version', 'updated_at']))
+      .update(slotsFor($, [...columns, 'version', 'updated_at']))
       .returning(USER_COLUMNS),
   );
 const updateRowWithKey = updateRow(SEARCH_COLUMNS);
