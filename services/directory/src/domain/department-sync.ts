@@ -103,15 +103,39 @@ export async function placeByAttribute(
     );
     await dropIfUnnamed(trx, ctx, current, at);
   }
-  if (target) {
-    const department = await findOrCreateDepartment(trx, ctx, target, at);
-    await addMemberships(trx, department.pk, [user.pk], 'attribute');
-    await recordMembersChange(
-      trx,
-      ctx,
-      department,
-      { source: 'attribute', added: [user.id], userName: user.userName },
-      at,
-    );
-  }
+  if (target) await joinByAttribute(trx, ctx, user, target, at);
+}
+
+/**
+ * Places a user created in this transaction (so a member of nothing yet) in the department
+ * their attribute names, and returns that department: what placeByAttribute does, without
+ * looking for a membership to leave.
+ */
+export async function placeNewUser(
+  trx: Knex.Transaction,
+  ctx: CallContext,
+  user: UserRef,
+  departmentName: string,
+  at: string,
+): Promise<DbDepartmentRow> {
+  return joinByAttribute(trx, ctx, user, departmentName.trim(), at);
+}
+
+async function joinByAttribute(
+  trx: Knex.Transaction,
+  ctx: CallContext,
+  user: UserRef,
+  name: string,
+  at: string,
+): Promise<DbDepartmentRow> {
+  const department = await findOrCreateDepartment(trx, ctx, name, at);
+  await addMemberships(trx, department.pk, [user.pk], 'attribute');
+  await recordMembersChange(
+    trx,
+    ctx,
+    department,
+    { source: 'attribute', added: [user.id], userName: user.userName },
+    at,
+  );
+  return department;
 }

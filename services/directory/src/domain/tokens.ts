@@ -4,7 +4,7 @@ import {
   disableTenantRow,
   enableTenantRow,
   findTenantRow,
-  findTokenRowByHash,
+  findTokenAndTenantByHash,
   insertTenant,
   insertToken,
   revokeTokenRow,
@@ -181,11 +181,7 @@ export async function authenticateToken(
 ): Promise<{ tenantId: string; tokenId: string; tenantName: string }> {
   if (!TOKEN_PATTERN.test(presented)) throw new UnauthenticatedError('not a Wizer SCIM token');
   const hash = hashSecret(presented);
-  const found = await read(deps.db, async (db) => {
-    const token = await findTokenRowByHash(db, hash);
-    const tenant = token && (await findTenantRow(db, token.tenant_id));
-    return token && tenant ? { token, tenant } : undefined;
-  });
+  const found = await read(deps.db, (db) => findTokenAndTenantByHash(db, hash));
   // The lookup is by hash, so its timing says nothing about the token; the compare
   // below is constant-time all the same, as a second line of defence.
   if (!found || !timingSafeEqual(Buffer.from(found.token.hash, 'hex'), Buffer.from(hash, 'hex'))) {

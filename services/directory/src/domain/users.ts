@@ -3,9 +3,11 @@ import type { Knex } from 'knex';
 import { read, writeTransaction } from '../store/transaction.js';
 import {
   deleteUserRow,
-  findUserRow,
+  emailRowsDiffer,
   findUserRowByRequestId,
-  insertUser,
+  findUserRowWithMemberships,
+  insertEmails,
+  insertUserOnce,
   membershipsOf,
   queryUserRows,
   replaceEmails,
@@ -16,7 +18,7 @@ import { findDepartmentRow, updateDepartmentRow } from '../store/departments.js'
 import { removeMemberships } from '../store/memberships.js';
 import type { DbUserRow } from '../store/rows.js';
 import { now, type CallContext, type Deps } from './context.js';
-import { placeByAttribute } from './department-sync.js';
+import { placeByAttribute, placeNewUser } from './department-sync.js';
 import { ConflictError, NotFoundError, VersionMismatchError } from './errors.js';
 import type { EventKind } from './event-kinds.js';
 import { record, recordMembersChange, userSummary } from './event-log.js';
@@ -33,13 +35,20 @@ async function withMemberships(db: Knex | Knex.Transaction, row: DbUserRow): Pro
   return rowToUser(row, memberships.get(row.pk));
 }
 
-async function existingRow(trx: Knex.Transaction, ctx: CallContext, id: string, expectedVersion?: number) {
-  const row = await findUserRow(trx, ctx.tenantId, id);
-  if (!row) throw new NotFoundError(`no user with id ${id}`);
+/** The user's row and memberships, or NotFoundError; VersionMismatchError unless at `expectedVersion`. */
+async function existingUser(
+  db: Knex | Knex.Transaction,
+  ctx: CallContext,
+  id: string,
+  expectedVersion?: number,
+) {
+  const found = await findUserRowWithMemberships(db, ctx.tenantId, id);
+  if (!found) throw new NotFoundError(`no user with id ${id}`);
+  const { row } = found;
   if (expectedVersion !== undefined && Number(row.version) !== expectedVersion) {
     throw new VersionMismatchError(`the user is at version ${row.version}, not ${expectedVersion}`);
   }
-  return row;
+  return found;
 }
 
 function uniqueUserName<T>(promise: Promise<T>): Promise<T> {
@@ -58,13 +67,14 @@ export async function createUser(
   const profile = checkProfile(input);
   const user = await uniqueUserName(
     writeTransaction(deps.db, ctx.tenantId, async (trx) => {
-      if (requestId) {
-        const earlier = await findUserRowByRequestId(trx, ctx.tenantId, requestId);
-        if (earlier) return withMemberships(trx, earlier);
-      }
       const at = now();
-      const row = await insertUser(trx, ctx.tenantId, randomUUID(), profile, requestId, at);
-      await replaceEmails(trx, ctx.tenantId, row.pk, profile);
+      const row = await insertUserOnce(trx, ctx.tenantId, randomUUID(), profile, requestId, at);
+      if (!row) {
+        // The request id was used: that create's user is the answer (it may have changed since).
+        const earlier = await findUserRowByRequestId(trx, ctx.tenantId, requestId!);
+        return withMemberships(trx, earlier!);
+      }
+      await insertEmails(trx, ctx.tenantId, row.pk, profile);
       await record(
         trx,
         ctx,
@@ -79,14 +89,16 @@ export async function createUser(
       );
       // A new user has no memberships yet: only a department attribute can give one.
       if (!profile.enterprise?.department) return rowToUser(row, []);
-      await placeByAttribute(
+      const department = await placeNewUser(
         trx,
         ctx,
         { pk: row.pk, id: row.id, userName: profile.userName },
         profile.enterprise.department,
         at,
       );
-      return withMemberships(trx, row);
+      return rowToUser(row, [
+        { departmentId: department.id, departmentName: department.name, source: 'attribute' },
+      ]);
     }),
   );
   deps.feed.notify(ctx.tenantId);
@@ -95,9 +107,8 @@ export async function createUser(
 
 export async function getUser(deps: Deps, ctx: CallContext, id: string): Promise<User> {
   return read(deps.db, async (db) => {
-    const row = await findUserRow(db, ctx.tenantId, id);
-    if (!row) throw new NotFoundError(`no user with id ${id}`);
-    return withMemberships(db, row);
+    const { row, memberships } = await existingUser(db, ctx, id);
+    return rowToUser(row, memberships);
   });
 }
 
@@ -136,11 +147,11 @@ async function writeProfile(
 ): Promise<User> {
   const user = await uniqueUserName(
     writeTransaction(deps.db, ctx.tenantId, async (trx) => {
-      const row = await existingRow(trx, ctx, id, expectedVersion);
-      const current = rowToUser(row);
+      const { row, memberships } = await existingUser(trx, ctx, id, expectedVersion);
+      const current = rowToUser(row, memberships);
       const profile = checkProfile(next(current), profileOf(current));
       // Clients echo what they read (Okta PUTs after every change): an identical write is a no-op.
-      if (sameJson(profile, profileOf(current))) return withMemberships(trx, row);
+      if (sameJson(profile, profileOf(current))) return current;
       const at = now();
       const updated = await updateUserRow(
         trx,
@@ -150,7 +161,7 @@ async function writeProfile(
         at,
         profile.userName === current.userName,
       );
-      await replaceEmails(trx, ctx.tenantId, row.pk, profile);
+      if (emailRowsDiffer(current, profile)) await replaceEmails(trx, ctx.tenantId, row.pk, profile);
       await record(
         trx,
         ctx,
@@ -166,9 +177,7 @@ async function writeProfile(
       );
       // Memberships follow the department attribute; an unchanged one changes none.
       const department = profile.enterprise?.department;
-      if (sameIdentity(department, current.enterprise?.department)) {
-        return withMemberships(trx, updated);
-      }
+      if (sameIdentity(department, current.enterprise?.department)) return rowToUser(updated, memberships);
       await placeByAttribute(trx, ctx, { pk: row.pk, id, userName: profile.userName }, department, at);
       return withMemberships(trx, updated);
     }),
@@ -210,8 +219,8 @@ export async function deleteUser(
   expectedVersion?: number,
 ): Promise<void> {
   await writeTransaction(deps.db, ctx.tenantId, async (trx) => {
-    const row = await existingRow(trx, ctx, id, expectedVersion);
-    const user = await withMemberships(trx, row);
+    const { row, memberships } = await existingUser(trx, ctx, id, expectedVersion);
+    const user = rowToUser(row, memberships);
     const at = now();
     await placeByAttribute(trx, ctx, { pk: row.pk, id, userName: user.userName }, undefined, at);
     for (const membership of user.memberships.filter((m) => m.source === 'pushed')) {

@@ -21,7 +21,7 @@ export class KnownTenants {
       throw new InvalidArgumentError('INVALID_VALUE', 'tenant_id is required');
     if (this.known.has(tenantId)) return;
     if (!(await read(this.deps.db, (db) => findTenantRow(db, tenantId))))
-      throw new NotFoundError(`no such tenant: ${tenantId}`);
+      throw new NotFoundError('no such tenant');
     if (this.known.size < REMEMBERED) this.known.add(tenantId);
   }
 }

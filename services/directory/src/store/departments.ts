@@ -1,11 +1,24 @@
-import type { Knex } from 'knex';
 import { identityKey } from '../domain/identity.js';
 import type { Department, JsonObject, Page, Query } from '../domain/types.js';
 import { departmentCatalog } from './catalogs.js';
+import { compiled, slotsFor, StatementCache, type Db } from './compiled.js';
 import { queryPage } from './query-page.js';
 import type { DbDepartmentRow } from './rows.js';
 
-type Db = Knex | Knex.Transaction;
+/** The columns a department is read with. */
+const DEPARTMENT_COLUMNS = [
+  'pk',
+  'id',
+  'tenant_id',
+  'request_id',
+  'name',
+  'pushed',
+  'external_id',
+  'extra',
+  'version',
+  'created_at',
+  'updated_at',
+] as const satisfies readonly (keyof DbDepartmentRow)[];
 
 export function rowToDepartment(row: DbDepartmentRow): Department {
   return {
@@ -27,7 +40,7 @@ export interface DepartmentFields {
   extra?: JsonObject;
 }
 
-function columns(fields: Partial<DepartmentFields>) {
+function columns(fields: Partial<DepartmentFields>): Record<string, string | boolean | null> {
   return {
     ...(fields.name !== undefined && { name: fields.name, name_norm: identityKey(fields.name) }),
     ...(fields.pushed !== undefined && { pushed: fields.pushed }),
@@ -35,6 +48,9 @@ function columns(fields: Partial<DepartmentFields>) {
     ...('extra' in fields && { extra: fields.extra ? JSON.stringify(fields.extra) : null }),
   };
 }
+
+/** Inserts and updates by the set of columns written (a few shapes: see `columns`). */
+const writes = new StatementCache(64);
 
 export async function insertDepartment(
   db: Db,
@@ -44,18 +60,23 @@ export async function insertDepartment(
   requestId: string | undefined,
   now: string,
 ): Promise<DbDepartmentRow> {
-  const [row] = await db('departments')
-    .insert({
-      id,
-      tenant_id: tenantId,
-      request_id: requestId || null,
-      ...columns(fields),
-      version: 1,
-      created_at: now,
-      updated_at: now,
-    })
-    .returning('*');
-  return row as DbDepartmentRow;
+  const values = columns(fields);
+  const names = Object.keys(values);
+  const params = { id, tenant_id: tenantId, request_id: requestId || null, ...values, now };
+  const insert = writes.get<Record<string, unknown>, DbDepartmentRow>(
+    `insert ${names.join(',')}`,
+    (knex, $) =>
+      knex('departments')
+        .insert({
+          ...slotsFor($, ['id', 'tenant_id', 'request_id', ...names]),
+          version: 1,
+          created_at: $.now,
+          updated_at: $.now,
+        })
+        .returning(DEPARTMENT_COLUMNS),
+    true,
+  );
+  return (await insert.first(db, params))!;
 }
 
 /** Writes the given fields and bumps the version. */
@@ -65,53 +86,77 @@ export async function updateDepartmentRow(
   fields: Partial<DepartmentFields>,
   now: string,
 ): Promise<DbDepartmentRow> {
-  const [updated] = await db('departments')
-    .where({ pk: row.pk })
-    .update({ ...columns(fields), version: Number(row.version) + 1, updated_at: now })
-    .returning('*');
-  return updated as DbDepartmentRow;
+  const values = columns(fields);
+  const names = Object.keys(values);
+  const params = { ...values, pk: row.pk, version: Number(row.version) + 1, now };
+  const update = writes.get<Record<string, unknown>, DbDepartmentRow>(
+    `update ${names.join(',')}`,
+    (knex, $) =>
+      knex('departments')
+        .where({ pk: $.pk })
+        .update({ ...slotsFor($, names), version: $.version, updated_at: $.now })
+        .returning(DEPARTMENT_COLUMNS),
+    true,
+  );
+  return (await update.first(db, params))!;
 }
 
+const deleteRow = compiled<{ pk: number }>((db, $) => db('departments').where({ pk: $.pk }).delete());
+
 export async function deleteDepartmentRow(db: Db, pk: number): Promise<void> {
-  await db('departments').where({ pk }).delete();
+  await deleteRow.run(db, { pk });
 }
+
+const rowById = compiled<{ tenantId: string; id: string }, DbDepartmentRow>((db, $) =>
+  db('departments').where({ tenant_id: $.tenantId, id: $.id }).first(DEPARTMENT_COLUMNS),
+);
 
 export async function findDepartmentRow(
   db: Db,
   tenantId: string,
   id: string,
 ): Promise<DbDepartmentRow | undefined> {
-  return db('departments').where({ tenant_id: tenantId, id }).first();
+  return rowById.first(db, { tenantId, id });
 }
+
+const rowByName = compiled<{ tenantId: string; key: string }, DbDepartmentRow>((db, $) =>
+  db('departments').where({ tenant_id: $.tenantId, name_norm: $.key }).first(DEPARTMENT_COLUMNS),
+);
 
 export async function findDepartmentRowByName(
   db: Db,
   tenantId: string,
   name: string,
 ): Promise<DbDepartmentRow | undefined> {
-  return db('departments')
-    .where({ tenant_id: tenantId, name_norm: identityKey(name) })
-    .first();
+  return rowByName.first(db, { tenantId, key: identityKey(name) });
 }
+
+const rowByRequestId = compiled<{ tenantId: string; requestId: string }, DbDepartmentRow>((db, $) =>
+  db('departments').where({ tenant_id: $.tenantId, request_id: $.requestId }).first(DEPARTMENT_COLUMNS),
+);
 
 export async function findDepartmentRowByRequestId(
   db: Db,
   tenantId: string,
   requestId: string,
 ): Promise<DbDepartmentRow | undefined> {
-  return db('departments').where({ tenant_id: tenantId, request_id: requestId }).first();
+  return rowByRequestId.first(db, { tenantId, requestId });
 }
 
 /** One page of a tenant's departments matching a query, with the total unless skipped. */
 export function queryDepartmentRows(db: Db, tenantId: string, query: Query): Promise<Page<DbDepartmentRow>> {
   return queryPage<DbDepartmentRow>(
     db,
-    { table: 'departments', catalog: departmentCatalog },
+    { table: 'departments', catalog: departmentCatalog, columns: DEPARTMENT_COLUMNS },
     tenantId,
     query,
   );
 }
 
+const rowByPk = compiled<{ pk: number }, DbDepartmentRow>((db, $) =>
+  db('departments').where({ pk: $.pk }).first(DEPARTMENT_COLUMNS),
+);
+
 export async function findDepartmentRowByPk(db: Db, pk: number): Promise<DbDepartmentRow | undefined> {
-  return db('departments').where({ pk }).first();
+  return rowByPk.first(db, { pk });
 }

@@ -1,5 +1,3 @@
-import type { Knex } from 'knex';
-
 /** The storage engines the directory runs on. */
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -16,10 +14,11 @@ export interface Dialect {
   /** The database is unreachable or shutting down. */
   isUnavailable(error: unknown): boolean;
   /**
-   * Serialises writers of one tenant's rows for the rest of the transaction.
-   * SQLite's BEGIN IMMEDIATE already holds the database-wide write lock.
+   * The condition that column `??` holds one of the values of a list bound as one
+   * parameter (`listParameter`): one statement then serves lists of every length.
    */
-  lockTenant(trx: Knex.Transaction, tenantId: string): Promise<void>;
+  readonly inList: string;
+  listParameter(values: readonly unknown[]): unknown;
 }
 
 function codeOf(error: unknown): string | undefined {
@@ -54,7 +53,9 @@ export const sqlite: Dialect = {
   isRetryable: (e) => codeOf(e) === 'SQLITE_BUSY' || codeOf(e) === 'SQLITE_BUSY_SNAPSHOT',
   isUnavailable: (e) =>
     codeOf(e) === 'SQLITE_CANTOPEN' || codeOf(e) === 'SQLITE_IOERR' || isAcquireTimeout(e),
-  lockTenant: async () => {},
+  // As fast as `IN (?, ?, …)` from 1 to 100 values (measured), and one statement for all.
+  inList: '?? IN (SELECT value FROM json_each(?))',
+  listParameter: (values) => JSON.stringify(values),
 };
 
 /**
@@ -104,7 +105,6 @@ export const postgres: Dialect = {
   isRetryable: (e) => codeOf(e) === '40001' || codeOf(e) === '40P01',
   isUnavailable: (e) =>
     POSTGRES_UNAVAILABLE.has(codeOf(e) ?? '') || isAcquireTimeout(e) || isConnectionLost(e),
-  lockTenant: async (trx, tenantId) => {
-    await trx('tenants').where({ id: tenantId }).forUpdate().first('id');
-  },
+  inList: '?? = ANY(?)',
+  listParameter: (values) => values,
 };

@@ -1,10 +1,9 @@
 import type { Knex } from 'knex';
+import { compiled, inList, StatementCache, type Db } from './compiled.js';
 import { identityKey, MAX_IDENTITY_KEY_LENGTH } from '../domain/identity.js';
 import type { DirectoryEvent, EventOutcome, JsonObject } from '../domain/types.js';
 import { problemEvents } from '../metrics.js';
 import type { DbEventRow } from './rows.js';
-
-type Db = Knex | Knex.Transaction;
 
 export type NewEvent = Omit<DirectoryEvent, 'sequence' | 'occurredAt'> & { occurredAt: string };
 
@@ -25,26 +24,70 @@ export function rowToEvent(row: DbEventRow): DirectoryEvent {
   };
 }
 
-export async function appendEvent(db: Db, event: NewEvent): Promise<DbEventRow> {
+const EVENT_COLUMNS = [
+  'seq',
+  'tenant_id',
+  'occurred_at',
+  'actor',
+  'kind',
+  'resource_type',
+  'resource_id',
+  'resource_name',
+  'outcome',
+  'reason',
+  'before',
+  'after',
+] as const satisfies readonly (keyof DbEventRow)[];
+
+type EventParams = Omit<DbEventRow, 'seq'> & { resource_name_norm: string };
+
+const insertRow = (db: Knex, $: EventParams) =>
+  db('events').insert({
+    tenant_id: $.tenant_id,
+    occurred_at: $.occurred_at,
+    actor: $.actor,
+    kind: $.kind,
+    resource_type: $.resource_type,
+    resource_id: $.resource_id,
+    resource_name: $.resource_name,
+    resource_name_norm: $.resource_name_norm,
+    outcome: $.outcome,
+    reason: $.reason,
+    before: $.before,
+    after: $.after,
+  });
+const insertEventRow = compiled<EventParams>(insertRow);
+const appendEventRow = compiled<EventParams, DbEventRow>((db, $) =>
+  insertRow(db, $).returning(EVENT_COLUMNS),
+);
+
+function eventParams(event: NewEvent): EventParams {
   // Counted when written; a transaction that rolls back after this is rare enough to ignore.
   if (event.outcome !== 'ok') problemEvents.inc({ tenant: event.tenantId, outcome: event.outcome });
-  const [row] = await db('events')
-    .insert({
-      tenant_id: event.tenantId,
-      occurred_at: event.occurredAt,
-      actor: event.actor,
-      kind: event.kind,
-      resource_type: event.resourceType,
-      resource_id: event.resourceId,
-      resource_name: event.resourceName,
-      resource_name_norm: identityKey(event.resourceName).slice(0, MAX_IDENTITY_KEY_LENGTH),
-      outcome: event.outcome,
-      reason: event.reason,
-      before: event.before ? JSON.stringify(event.before) : null,
-      after: event.after ? JSON.stringify(event.after) : null,
-    })
-    .returning('*');
-  return row as DbEventRow;
+  return {
+    tenant_id: event.tenantId,
+    occurred_at: event.occurredAt,
+    actor: event.actor,
+    kind: event.kind,
+    resource_type: event.resourceType,
+    resource_id: event.resourceId,
+    resource_name: event.resourceName,
+    resource_name_norm: identityKey(event.resourceName).slice(0, MAX_IDENTITY_KEY_LENGTH),
+    outcome: event.outcome,
+    reason: event.reason,
+    before: event.before ? JSON.stringify(event.before) : null,
+    after: event.after ? JSON.stringify(event.after) : null,
+  };
+}
+
+/** Appends an event and returns it as stored. */
+export async function appendEvent(db: Db, event: NewEvent): Promise<DbEventRow> {
+  return (await appendEventRow.first(db, eventParams(event)))!;
+}
+
+/** Appends an event, for a caller that needs nothing back. */
+export async function insertEvent(db: Db, event: NewEvent): Promise<void> {
+  await insertEventRow.run(db, eventParams(event));
 }
 
 export interface EventSearch {
@@ -58,19 +101,61 @@ export interface EventSearch {
   limit: number;
 }
 
+type SearchParams = Required<Omit<EventSearch, 'problemsOnly' | 'since' | 'until'>> & {
+  tenantId: string;
+  since: string;
+  until: string;
+};
+
+/** Searches by the set of conditions used: at most 2⁶ shapes. */
+const searches = new StatementCache(64);
+
 /** A tenant's events matching the search, newest first. */
 export async function searchEvents(db: Db, tenantId: string, search: EventSearch): Promise<DbEventRow[]> {
-  const q = db('events').where('tenant_id', tenantId);
-  if (search.resourceId) q.andWhere('resource_id', search.resourceId);
-  if (search.resourceName)
-    q.andWhere('resource_name_norm', identityKey(search.resourceName).slice(0, MAX_IDENTITY_KEY_LENGTH));
-  if (search.kinds?.length) q.whereIn('kind', search.kinds);
-  if (search.problemsOnly) q.whereIn('outcome', ['warning', 'error']);
-  if (search.since) q.andWhere('occurred_at', '>=', search.since.toISOString());
-  if (search.until) q.andWhere('occurred_at', '<', search.until.toISOString());
-  if (search.beforeSequence) q.andWhere('seq', '<', search.beforeSequence);
-  return q.orderBy('seq', 'desc').limit(search.limit);
+  const used = {
+    resourceId: Boolean(search.resourceId),
+    resourceName: Boolean(search.resourceName),
+    kinds: Boolean(search.kinds?.length),
+    problemsOnly: Boolean(search.problemsOnly),
+    since: Boolean(search.since),
+    until: Boolean(search.until),
+    beforeSequence: Boolean(search.beforeSequence),
+  };
+  const statement = searches.get<SearchParams, DbEventRow>(
+    Object.values(used).map(Number).join(''),
+    (knex, $) => {
+      const q = knex('events').where('tenant_id', $.tenantId);
+      if (used.resourceId) q.andWhere('resource_id', $.resourceId);
+      if (used.resourceName) q.andWhere('resource_name_norm', $.resourceName);
+      if (used.kinds) q.andWhere(inList(knex, 'kind', $.kinds));
+      if (used.problemsOnly) q.whereIn('outcome', ['warning', 'error']);
+      if (used.since) q.andWhere('occurred_at', '>=', $.since);
+      if (used.until) q.andWhere('occurred_at', '<', $.until);
+      if (used.beforeSequence) q.andWhere('seq', '<', $.beforeSequence);
+      return q.orderBy('seq', 'desc').limit($.limit).select(EVENT_COLUMNS);
+    },
+    true,
+  );
+  return statement.all(db, {
+    tenantId,
+    resourceId: search.resourceId ?? '',
+    resourceName: identityKey(search.resourceName ?? '').slice(0, MAX_IDENTITY_KEY_LENGTH),
+    kinds: search.kinds ?? [],
+    since: search.since?.toISOString() ?? '',
+    until: search.until?.toISOString() ?? '',
+    beforeSequence: search.beforeSequence ?? 0,
+    limit: search.limit,
+  });
 }
+
+const rowsAfter = compiled<{ tenantId: string; afterSequence: number; limit: number }, DbEventRow>((db, $) =>
+  db('events')
+    .where('tenant_id', $.tenantId)
+    .andWhere('seq', '>', $.afterSequence)
+    .orderBy('seq', 'asc')
+    .limit($.limit)
+    .select(EVENT_COLUMNS),
+);
 
 /** A tenant's events after a sequence number, oldest first. */
 export async function eventsAfter(
@@ -79,9 +164,5 @@ export async function eventsAfter(
   afterSequence: number,
   limit: number,
 ): Promise<DbEventRow[]> {
-  return db('events')
-    .where('tenant_id', tenantId)
-    .andWhere('seq', '>', afterSequence)
-    .orderBy('seq', 'asc')
-    .limit(limit);
+  return rowsAfter.all(db, { tenantId, afterSequence, limit });
 }

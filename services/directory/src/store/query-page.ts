@@ -1,14 +1,41 @@
 import type { Knex } from 'knex';
 import type { Page, Query } from '../domain/types.js';
-import { applyPlan, compileFilter, finishPage, planQuery, type Catalog } from './query-sql.js';
+import { StatementCache, type Db } from './compiled.js';
+import {
+  applyPlan,
+  compileFilter,
+  finishPage,
+  planQuery,
+  type Catalog,
+  type PlanValues,
+} from './query-sql.js';
 
-type Db = Knex | Knex.Transaction;
-
-/** A queryable table: its name, primary key column and field catalog. */
+/** A queryable table: its name, field catalog and the columns its rows are read with. */
 export interface Queryable {
   table: 'users' | 'departments';
   catalog: Catalog;
+  columns: readonly string[];
 }
+
+interface PageParams extends PlanValues {
+  tenantId: string;
+  /** The filter's bindings, in order. */
+  [binding: `f${number}`]: Knex.Value;
+}
+
+/**
+ * Page and count statements by shape: the table, the filter's SQL (its values are bindings)
+ * and the paging plan's form.
+ */
+const statements = new StatementCache(512);
+
+/**
+ * Whether a query's statements are prepared by name on PostgreSQL: the lookups SCIM clients
+ * make all the time (one `eq`, or none, in creation order), a few dozen shapes at most.
+ * Others are sent unnamed: clients choose filters, and a prepared statement lives as long as
+ * its connection.
+ */
+const isCommonFilter = (query: Query) => !query.filter || ('op' in query.filter && query.filter.op === 'eq');
 
 /**
  * One page of a tenant's rows matching a query, with the total unless skipped. The
@@ -21,23 +48,45 @@ export async function queryPage<Row extends { pk: number }>(
   tenantId: string,
   query: Query,
 ): Promise<Page<Row>> {
-  const { table, catalog } = source;
+  const { table, catalog, columns } = source;
   const pk = `${table}.pk`;
   const plan = planQuery(catalog, query, pk);
-  const where = (builder: Knex.QueryBuilder) => {
-    builder.where(`${table}.tenant_id`, tenantId);
-    if (query.filter) {
-      const { sql, bindings } = compileFilter(catalog, tenantId, query.filter);
-      builder.whereRaw(`(${sql})`, bindings);
-    }
+  const filter = query.filter ? compileFilter(catalog, tenantId, query.filter) : undefined;
+  const params: PageParams = {
+    tenantId,
+    afterKey: plan.after?.k ?? null,
+    afterPk: plan.after?.p ?? null,
+    limit: plan.limit + 1,
+    offset: plan.offset,
+  };
+  for (const [i, value] of (filter?.bindings ?? []).entries()) params[`f${i}`] = value;
+  const where = (knex: Knex, $: PageParams) => {
+    const builder = knex(table).where(`${table}.tenant_id`, $.tenantId);
+    if (filter)
+      builder.whereRaw(
+        `(${filter.sql})`,
+        filter.bindings.map((_, i) => $[`f${i}`] as Knex.Value),
+      );
     return builder;
   };
-  const count = async () =>
-    Number(((await where(db(table)).count({ n: '*' }).first()) as { n: number | string }).n);
+  const shape = `${table} ${filter?.sql ?? ''}`;
+  const commonFilter = isCommonFilter(query);
+  const count = async () => {
+    const counting = statements.get<PageParams, { n: number | string }>(
+      `count ${shape}`,
+      (knex, $) => where(knex, $).count({ n: '*' }),
+      commonFilter,
+    );
+    return Number((await counting.first(db, params))!.n);
+  };
   if (plan.limit === 0) return { items: [], total: query.skipTotal ? undefined : await count() };
-  const rows = (await applyPlan(where(db(table)).select(`${table}.*`), plan, pk)) as (Row & {
-    _sort_key: unknown;
-  })[];
+  const paging = `${plan.orderExpr} ${plan.descending ? 'desc' : 'asc'} ${plan.after ? 'after' : ''} ${plan.offset ? 'offset' : ''}`;
+  const reading = statements.get<PageParams, Row & { _sort_key: unknown }>(
+    `rows ${shape} ${paging}`,
+    (knex, $) => applyPlan(where(knex, $).select(columns.map((column) => `${table}.${column}`)), plan, pk, $),
+    commonFilter && !query.orderBy,
+  );
+  const rows = await reading.all(db, params);
   const page = finishPage(rows, plan);
   let total: number | undefined;
   if (!query.skipTotal) {

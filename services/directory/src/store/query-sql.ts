@@ -248,30 +248,44 @@ export function planQuery(catalog: Catalog, query: Query, pk: string): Plan {
   return { orderExpr, orderField, descending: query.descending, limit, offset: query.offset, after };
 }
 
+/** The values of a plan that a statement binds (the rest of the plan is the statement's shape). */
+export interface PlanValues {
+  afterKey: CursorState['k'] | null;
+  afterPk: number | null;
+  /** The page size plus one: the extra row tells whether another page follows. */
+  limit: number;
+  offset: number;
+}
+
 /**
  * Applies ordering (with the primary key as tie-breaker, so pages are stable),
- * keyset position and limit. Selects the sort key as `_sort_key` for the next cursor.
+ * keyset position and limit, binding `values`. Selects the sort key as `_sort_key` for the
+ * next cursor.
  */
-export function applyPlan(builder: Knex.QueryBuilder, plan: Plan, pk: string): Knex.QueryBuilder {
+export function applyPlan(
+  builder: Knex.QueryBuilder,
+  plan: Plan,
+  pk: string,
+  values: PlanValues,
+): Knex.QueryBuilder {
   const dir = plan.descending ? 'DESC' : 'ASC';
   const cmp = plan.descending ? '<' : '>';
   if (plan.after) {
     if (plan.orderExpr === pk) {
-      builder.whereRaw(`${pk} ${cmp} ?`, [plan.after.p]);
+      builder.whereRaw(`${pk} ${cmp} ?`, [values.afterPk]);
     } else {
       builder.whereRaw(`(${plan.orderExpr} ${cmp} ? OR (${plan.orderExpr} = ? AND ${pk} ${cmp} ?))`, [
-        plan.after.k,
-        plan.after.k,
-        plan.after.p,
+        values.afterKey,
+        values.afterKey,
+        values.afterPk,
       ]);
     }
   }
   builder.select(builder.client.raw(`${plan.orderExpr} AS _sort_key`));
   if (plan.orderExpr !== pk) builder.orderByRaw(`${plan.orderExpr} ${dir}`);
   builder.orderByRaw(`${pk} ${dir}`);
-  // One extra row tells whether another page follows.
-  builder.limit(plan.limit + 1);
-  if (plan.offset) builder.offset(plan.offset);
+  builder.limit(values.limit);
+  if (plan.offset) builder.offset(values.offset);
   return builder;
 }
 

@@ -1,10 +1,9 @@
 /** Row shapes as the database returns them (booleans may come back as 0/1 from SQLite). */
 
+/** A user as the store reads it (the columns copied out of `profile` for queries are not read). */
 export interface DbUserRow {
   pk: number;
   id: string;
-  tenant_id: string;
-  request_id: string | null;
   user_name: string;
   active: boolean | number;
   profile: string;

@@ -1,8 +1,18 @@
-import type { Knex } from 'knex';
 import type { Role, ServiceCredentialInfo } from '../domain/types.js';
+import { compiled, type Db } from './compiled.js';
 import type { DbServiceCredentialRow } from './rows.js';
 
-type Db = Knex | Knex.Transaction;
+const CREDENTIAL_COLUMNS = [
+  'id',
+  'name',
+  'role',
+  'tenant_ids',
+  'prefix',
+  'hash',
+  'created_at',
+  'last_used_at',
+  'revoked_at',
+] as const satisfies readonly (keyof DbServiceCredentialRow)[];
 
 export function rowToServiceCredential(row: DbServiceCredentialRow): ServiceCredentialInfo {
   return {
@@ -21,11 +31,15 @@ export async function insertServiceCredential(db: Db, row: DbServiceCredentialRo
   await db('service_credentials').insert(row);
 }
 
+const credentialByHash = compiled<{ hash: string }, DbServiceCredentialRow>((db, $) =>
+  db('service_credentials').where({ hash: $.hash }).first(CREDENTIAL_COLUMNS),
+);
+
 export async function findServiceCredentialByHash(
   db: Db,
   hash: string,
 ): Promise<DbServiceCredentialRow | undefined> {
-  return db('service_credentials').where({ hash }).first();
+  return credentialByHash.first(db, { hash });
 }
 
 export async function findServiceCredential(db: Db, id: string): Promise<DbServiceCredentialRow | undefined> {
@@ -41,6 +55,10 @@ export async function revokeServiceCredentialRow(db: Db, id: string, now: string
   return db('service_credentials').where({ id }).whereNull('revoked_at').update({ revoked_at: now });
 }
 
+const touchCredential = compiled<{ id: string; now: string }>((db, $) =>
+  db('service_credentials').where({ id: $.id }).update({ last_used_at: $.now }),
+);
+
 export async function touchServiceCredential(db: Db, id: string, now: string): Promise<void> {
-  await db('service_credentials').where({ id }).update({ last_used_at: now });
+  await touchCredential.run(db, { id, now });
 }

@@ -1,8 +1,25 @@
-import type { Knex } from 'knex';
 import type { Tenant, TokenInfo } from '../domain/types.js';
+import { compiled, type Db } from './compiled.js';
 import type { DbTenantRow, DbTokenRow } from './rows.js';
 
-type Db = Knex | Knex.Transaction;
+const TENANT_COLUMNS = [
+  'id',
+  'name',
+  'created_at',
+  'disabled_at',
+] as const satisfies readonly (keyof DbTenantRow)[];
+
+const TOKEN_COLUMNS = [
+  'id',
+  'tenant_id',
+  'prefix',
+  'hash',
+  'description',
+  'created_at',
+  'last_used_at',
+  'expires_at',
+  'revoked_at',
+] as const satisfies readonly (keyof DbTokenRow)[];
 
 export function rowToTenant(row: DbTenantRow): Tenant {
   return {
@@ -31,8 +48,12 @@ export async function insertTenant(db: Db, row: DbTenantRow): Promise<void> {
   await db('tenants').insert(row);
 }
 
+const tenantById = compiled<{ id: string }, DbTenantRow>((db, $) =>
+  db('tenants').where({ id: $.id }).first(TENANT_COLUMNS),
+);
+
 export async function findTenantRow(db: Db, id: string): Promise<DbTenantRow | undefined> {
-  return db('tenants').where({ id }).first();
+  return tenantById.first(db, { id });
 }
 
 export async function allTenantRows(db: Db): Promise<DbTenantRow[]> {
@@ -56,8 +77,36 @@ export async function tokenRowsOf(db: Db, tenantId: string): Promise<DbTokenRow[
   return db('api_tokens').where({ tenant_id: tenantId }).orderBy('created_at');
 }
 
-export async function findTokenRowByHash(db: Db, hash: string): Promise<DbTokenRow | undefined> {
-  return db('api_tokens').where({ hash }).first();
+const tokenAndTenant = compiled<
+  { hash: string },
+  DbTokenRow & { tenant_name: string; tenant_created_at: string; tenant_disabled_at: string | null }
+>((db, $) =>
+  db('api_tokens')
+    .join('tenants', 'tenants.id', 'api_tokens.tenant_id')
+    .where('api_tokens.hash', $.hash)
+    .first([
+      ...TOKEN_COLUMNS.map((column) => `api_tokens.${column}`),
+      'tenants.name as tenant_name',
+      'tenants.created_at as tenant_created_at',
+      'tenants.disabled_at as tenant_disabled_at',
+    ]),
+);
+
+/** The token with that hash and its tenant, in one read (every SCIM request authenticates). */
+export async function findTokenAndTenantByHash(
+  db: Db,
+  hash: string,
+): Promise<{ token: DbTokenRow; tenant: DbTenantRow } | undefined> {
+  const row = await tokenAndTenant.first(db, { hash });
+  if (!row) return undefined;
+  const { tenant_name, tenant_created_at, tenant_disabled_at, ...token } = row;
+  const tenant = {
+    id: token.tenant_id,
+    name: tenant_name,
+    created_at: tenant_created_at,
+    disabled_at: tenant_disabled_at,
+  };
+  return { token, tenant };
 }
 
 export async function revokeTokenRow(db: Db, tenantId: string, id: string, now: string): Promise<number> {
@@ -67,6 +116,10 @@ export async function revokeTokenRow(db: Db, tenantId: string, id: string, now: 
     .update({ revoked_at: now });
 }
 
+const touchToken = compiled<{ id: string; now: string }>((db, $) =>
+  db('api_tokens').where({ id: $.id }).update({ last_used_at: $.now }),
+);
+
 export async function touchTokenRow(db: Db, id: string, now: string): Promise<void> {
-  await db('api_tokens').where({ id }).update({ last_used_at: now });
+  await touchToken.run(db, { id, now });
 }

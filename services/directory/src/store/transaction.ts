@@ -1,10 +1,20 @@
 import type { Knex } from 'knex';
 import { ConflictError, isDomainError, NotFoundError, RetryableError } from '../domain/errors.js';
 import { storeTransactions } from '../metrics.js';
+import { compiled } from './compiled.js';
 import type { Database } from './db.js';
 import { faultCode } from './dialect.js';
 
 const ATTEMPTS = 3;
+
+/**
+ * Finds the tenant's row and, on PostgreSQL, locks it for the rest of the transaction, so
+ * that writers of one tenant's rows take turns. knex leaves FOR UPDATE out on SQLite, where
+ * BEGIN IMMEDIATE already holds the database-wide write lock.
+ */
+const lockTenant = compiled<{ tenantId: string }, { id: string }>((db, $) =>
+  db('tenants').where({ id: $.tenantId }).forUpdate().first('id'),
+);
 
 /**
  * Turns a driver error into a domain error by its code, so that nothing above the
@@ -37,10 +47,8 @@ export async function writeTransaction<T>(
     const timer = storeTransactions.startTimer();
     try {
       const result = await database.knex.transaction(async (trx) => {
-        if (tenantId !== undefined) {
-          await database.dialect.lockTenant(trx, tenantId);
-          const tenant = await trx('tenants').where({ id: tenantId }).first('id');
-          if (!tenant) throw new NotFoundError('no such tenant');
+        if (tenantId !== undefined && !(await lockTenant.first(trx, { tenantId }))) {
+          throw new NotFoundError('no such tenant');
         }
         return work(trx);
       });
