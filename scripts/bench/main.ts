@@ -48,6 +48,8 @@ const STARTUP_REPEATS = quick ? 1 : 3;
 const STREAMS = process.env.DIRECTORY_STREAMS || '4';
 
 const started = Date.now();
+/** The machine's 1-minute load average at the start: these machines are shared. */
+const loadAtStart = os.loadavg()[0]!;
 const log = (msg: string) =>
   console.error(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${msg}`);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wizer-bench-'));
@@ -553,7 +555,7 @@ function report(extra: {
     `## ${postgres ? 'PostgreSQL' : 'SQLite'}: \`${command}\``,
     '',
     `Machine: ${machine}. Load generator (autocannon) on the same machine; store: ${store}; gateway → directory over the multiplexed channel (${STREAMS} streams).`,
-    `Run: ${new Date().toISOString()}, ${((Date.now() - started) / 1000).toFixed(0)} s${quick ? ' (**--quick**: short rows, small data — not figures to quote)' : ''}.`,
+    `Run: ${new Date().toISOString()}, ${((Date.now() - started) / 1000).toFixed(0)} s${quick ? ' (**--quick**: short rows, small data — not figures to quote)' : ''}. Load average (1 min) of the machine, shared with other work: ${loadAtStart.toFixed(1)} at the start, ${os.loadavg()[0]!.toFixed(1)} at the end, on ${os.cpus().length} cores.`,
     '',
     `### Ours against SCIMMY (in-memory)`,
     '',
