@@ -91,6 +91,8 @@ function shapes(target: CompareTarget): Record<CompareKey, RequestBuilder[]> {
 }
 
 export interface CompareOptions {
+  /** seconds of mixed requests on each system before the first row */
+  warmup: number;
   connections: number;
   rounds: number;
   /** seconds per round */
@@ -109,8 +111,9 @@ export interface CompareRow {
 }
 
 /**
- * Each row: a 1 s warm-up on each system, then `rounds` rounds alternating ours, SCIMMY,
- * ours, SCIMMY, …; each side's figure is the median of its rounds.
+ * First `warmup` seconds of mixed requests on each system; then each row: a 1 s warm-up on
+ * each, then `rounds` rounds alternating ours, SCIMMY, ours, SCIMMY, …; each side's figure is
+ * the median of its rounds.
  */
 export async function compare(
   ours: CompareTarget,
@@ -127,6 +130,11 @@ export async function compare(
       headers: { authorization: `Bearer ${target.token}` },
       cycle,
     });
+  // Reads and in-place writes (no creates, no group changes): the data stay as seeded.
+  const mix = (all: Record<CompareKey, RequestBuilder[]>) =>
+    [all.lookup, all.get, all.put, all.deactivate, all.page].map((builders) => builders[0]!);
+  await run(ours, mix(oursShapes), options.warmup);
+  await run(scimmy, mix(scimmyShapes), options.warmup);
   const rows: CompareRow[] = [];
   for (const { key, name, target } of COMPARE_ROWS) {
     await run(ours, oursShapes[key], 1);
