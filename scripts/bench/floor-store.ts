@@ -12,7 +12,10 @@ export async function storeFloors(
   url: string,
   lookup: { tenantId: string; ids: string[]; names: string[] },
   groups: { tenantId: string; ids: string[]; group1000: string },
+  /** Fraction of the usual operation counts (PostgreSQL's round trips make each one slower). */
+  share = 1,
 ): Promise<Record<string, LoadResult>> {
+  const n = (count: number) => Math.max(20, Math.round(count * share));
   const db = await openDatabase(url);
   const k = db.knex;
   const pick = <T>(list: T[]) => list[Math.floor(Math.random() * list.length)]!;
@@ -28,7 +31,7 @@ export async function storeFloors(
   try {
     out.lookup = await timeSequential(
       () => users.queryUserRows(k, lookup.tenantId, q(pick(lookup.names))),
-      2000,
+      n(2000),
     );
     out.create = await timeSequential(
       (i) =>
@@ -37,24 +40,27 @@ export async function storeFloors(
           const row = await users.insertUser(trx, lookup.tenantId, randomUUID(), p, undefined, now());
           await users.replaceEmails(trx, lookup.tenantId, row.pk, p);
         }),
-      1000,
+      n(1000),
     );
     out.get = await timeSequential(async () => {
       const row = await users.findUserRow(k, lookup.tenantId, pick(lookup.ids));
       await users.membershipsOf(k, [row!.pk]);
-    }, 2000);
+    }, n(2000));
     const write = (i: number) =>
       k.transaction(async (trx) => {
         const row = (await users.findUserRow(trx, lookup.tenantId, pick(lookup.ids)))!;
         const p = { ...benchProfile(row.user_name, i), title: `t${i}` };
         await users.updateUserRow(trx, row.pk, p, Number(row.version) + 1, now());
       });
-    out.put = await timeSequential(write, 1000);
-    out.deactivate = await timeSequential(write, 1000);
-    out.firstPage = await timeSequential(() => users.queryUserRows(k, lookup.tenantId, q(undefined, 0)), 300);
+    out.put = await timeSequential(write, n(1000));
+    out.deactivate = await timeSequential(write, n(1000));
+    out.firstPage = await timeSequential(
+      () => users.queryUserRows(k, lookup.tenantId, q(undefined, 0)),
+      n(300),
+    );
     out.deepPage = await timeSequential(
       () => users.queryUserRows(k, lookup.tenantId, q(undefined, lookup.ids.length - 100)),
-      300,
+      n(300),
     );
     const department = (await findDepartmentRow(k, groups.tenantId, groups.group1000))!;
     out.memberAdd1000 = await timeSequential(async (i) => {
@@ -65,7 +71,7 @@ export async function storeFloors(
         await addMemberships(trx, department.pk, [pk], 'pushed');
         await removeMemberships(trx, department.pk, [pk], 'pushed');
       });
-    }, 500);
+    }, n(500));
   } finally {
     await db.close();
   }

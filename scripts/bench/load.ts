@@ -4,9 +4,27 @@ export interface LoadResult {
   rps: number;
   p50: number;
   p99: number;
+  /** Connection errors, timeouts and non-2xx answers. */
   errors: number;
+  /** Non-2xx answers alone. */
+  non2xx: number;
+  /** The non-2xx answers by status, e.g. "409×3, 500×1"; empty when there were none. */
+  statuses: string;
   requests: number;
 }
+
+/** One request: method, path, body. */
+export interface RequestShape {
+  method: string;
+  path: string;
+  body?: string;
+}
+
+/**
+ * Builds a request. `context` belongs to one connection and lasts one pass through a
+ * `cycle` (see LoadSpec): a cycle's steps share it, e.g. an add and the remove that undoes it.
+ */
+export type RequestBuilder = (context: Record<string, unknown>) => RequestShape;
 
 export interface LoadSpec {
   url: string;
@@ -16,38 +34,49 @@ export interface LoadSpec {
   /** total requests instead of a duration */
   amount?: number;
   headers?: Record<string, string>;
-  /** Builds each request (method, path, body); called once per request. */
-  next: () => { method: string; path: string; body?: string };
+  /** Builds each request; called once per request. */
+  next?: RequestBuilder;
+  /**
+   * Instead of `next`: requests each connection sends in this order, one after the other's
+   * answer, again and again (autocannon's request sequence).
+   */
+  cycle?: RequestBuilder[];
 }
 
 /** Drives one HTTP request shape with autocannon and reports throughput, latency and errors (non-2xx count). */
 export async function load(spec: LoadSpec): Promise<LoadResult> {
+  const builders = spec.cycle ?? (spec.next ? [spec.next] : []);
+  if (builders.length === 0) throw new Error('load: give `next` or `cycle`');
   const result = await autocannon({
     url: spec.url,
     connections: spec.connections,
     duration: spec.amount ? undefined : (spec.duration ?? 5),
     amount: spec.amount,
     headers: { 'content-type': 'application/scim+json', ...spec.headers },
-    requests: [
-      {
-        setupRequest: (request: autocannon.Request) => {
-          const next = spec.next();
-          return {
-            ...request,
-            method: next.method as autocannon.Request['method'],
-            path: next.path,
-            body: next.body,
-          };
-        },
+    requests: builders.map((build) => ({
+      setupRequest: (request: autocannon.Request, context: object) => {
+        const next = build(context as Record<string, unknown>);
+        return {
+          ...request,
+          method: next.method as autocannon.Request['method'],
+          path: next.path,
+          body: next.body,
+        };
       },
-    ],
+    })),
   });
-  if (result.non2xx) console.error(`    non-2xx answers: ${JSON.stringify(result.statusCodeStats)}`);
+  const statuses = Object.entries(result.statusCodeStats as Record<string, { count: number }>)
+    .filter(([code]) => !code.startsWith('2'))
+    .map(([code, { count }]) => `${code}×${count}`)
+    .join(', ');
+  if (result.non2xx) console.error(`    non-2xx answers: ${statuses}`);
   return {
     rps: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.timeouts + result.non2xx,
+    non2xx: result.non2xx,
+    statuses,
     requests: result.requests.total,
   };
 }
@@ -70,8 +99,44 @@ export async function timeSequential(
     latencies.push(performance.now() - t0);
   }
   const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
+  return {
+    ...percentiles(latencies),
+    rps: count / seconds,
+    errors,
+    non2xx: 0,
+    statuses: '',
+    requests: count,
+  };
+}
+
+/** p50 and p99 of a list of latencies (ms). */
+export function percentiles(latencies: number[]): { p50: number; p99: number } {
+  const sorted = [...latencies].sort((a, b) => a - b);
   const pct = (p: number) =>
-    latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? Number.NaN;
-  return { rps: count / seconds, p50: pct(50), p99: pct(99), errors, requests: count };
+    sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+  return { p50: pct(50), p99: pct(99) };
+}
+
+/** The middle of a few rounds of one row: median throughput and latencies, errors summed. */
+export function medianOf(rounds: LoadResult[]): LoadResult {
+  const median = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = Math.floor(sorted.length / 2);
+    return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  };
+  const statuses = new Map<string, number>();
+  for (const round of rounds)
+    for (const part of round.statuses ? round.statuses.split(', ') : []) {
+      const [code, count] = part.split('×');
+      statuses.set(code!, (statuses.get(code!) ?? 0) + Number(count));
+    }
+  return {
+    rps: median(rounds.map((r) => r.rps)),
+    p50: median(rounds.map((r) => r.p50)),
+    p99: median(rounds.map((r) => r.p99)),
+    errors: rounds.reduce((sum, r) => sum + r.errors, 0),
+    non2xx: rounds.reduce((sum, r) => sum + r.non2xx, 0),
+    statuses: [...statuses].map(([code, count]) => `${code}×${count}`).join(', '),
+    requests: rounds.reduce((sum, r) => sum + r.requests, 0),
+  };
 }

@@ -1,33 +1,71 @@
 /**
- * `npm run bench` (`-- --scale` for the million-user run): starts the system on a fresh
- * temporary SQLite database, drives it only through HTTP on 127.0.0.1 with Okta-shaped
- * requests, measures the same requests on two floors (the store in-process; a minimal
- * Koa → grpc-js → store path), prints one table and saves it as bench/results.md.
+ * `npm run bench`: starts the system on a fresh temporary SQLite database (`-- --postgres`: a
+ * fresh PostgreSQL database, created and dropped here), drives it only through HTTP on 127.0.0.1
+ * with Okta-shaped requests, and measures
+ *   - the same requests on SCIMMY, an in-memory SCIM server, in alternating rounds (ours / SCIMMY);
+ *   - the same requests on two floors (the store in-process; a minimal Koa → channel → store path);
+ *   - group pushes, an initial sync, (`--scale`) one tenant of 1,000,000 users;
+ *   - (PostgreSQL) the cross-replica watch latency;
+ *   - the production build: startup time and RSS from dist/ with node and from source with tsx.
+ * It prints its section and saves it in bench/results.md, keeping the other store's section.
+ * `-- --quick` (or BENCH_QUICK=1): 1 s rows and small data, for trying the benchmark out.
  */
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { readCredentialsFile } from '../../services/directory/credentials-file.js';
+import { openDatabase } from '../../services/directory/src/store/db.js';
 import { encodeCursor } from '../../services/directory/src/store/query-sql.js';
+import { compare, SCIM, startScimmy, type CompareRow, type CompareTarget } from './compare.js';
 import { storeFloors } from './floor-store.js';
-import { load, timeSequential, type LoadResult } from './load.js';
+import { load, timeSequential, type LoadResult, type RequestBuilder } from './load.js';
+import { benchDatabase, POSTGRES_SERVER } from './postgres.js';
 import { lookupPath, oktaCreateBody, oktaPutBody, patchActive, patchMembers } from './scenarios.js';
 import { bulkGroup, bulkUsers, createTenantWithToken } from './seed.js';
-import { freePort, ROOT, startProcess, waitFor, type Proc } from './system.js';
+import { startupFigures, type StartupFigure } from './startup.js';
+import { freePort, portOpen, ROOT, startProcess, waitFor, type Proc } from './system.js';
+import { watchLatency, type WatchLatency } from './watch-latency.js';
 
-const scale = process.argv.includes('--scale');
+const args = process.argv.slice(2);
+const scale = args.includes('--scale');
+const postgres = args.includes('--postgres');
+const quick = args.includes('--quick') || process.env.BENCH_QUICK === '1';
 const LOOKUP_USERS = 10_000;
-const GROUP_USERS = 100_000;
-const SYNC_USERS = scale ? 100_000 : 10_000;
+const GROUP_USERS = quick ? 10_000 : 100_000;
+// Sized to keep a run near 5 minutes on a shared 2-core machine; PostgreSQL commits each create
+// with a round trip and an fsync, so its sync is smaller still. --scale syncs 100,000.
+const SYNC_USERS = scale ? 100_000 : quick ? 500 : postgres ? 2_000 : 5_000;
 const SCALE_USERS = 1_000_000;
 const CONNECTIONS = 10;
-const DURATION = 5;
+const DURATION = quick ? 1 : 3;
+/** The comparison with SCIMMY: users, the group's size, rounds per system and seconds per round. */
+const COMPARE_USERS = quick ? 1_000 : 5_000;
+const COMPARE_GROUP = 200;
+const COMPARE_ROUNDS = quick ? 2 : 3;
+const COMPARE_SECONDS = quick ? 1 : 2;
+/**
+ * A freshly started system serves its first seconds well below its pace (JIT, caches, the
+ * database's buffers): each system gets this many seconds of mixed requests before its first row.
+ */
+const SYSTEM_WARMUP = quick ? 1 : 6;
+const WATCH_WRITES = quick ? 50 : 300;
+const STARTUP_REPEATS = quick ? 1 : 3;
+const STREAMS = process.env.DIRECTORY_STREAMS || '4';
 
 const started = Date.now();
+/** The machine's 1-minute load average at the start: these machines are shared. */
+const loadAtStart = os.loadavg()[0]!;
 const log = (msg: string) =>
   console.error(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${msg}`);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wizer-bench-'));
-const file = path.join(dir, 'bench.db');
-const url = `sqlite:${file}`;
+const logFile = (name: string) => path.join(dir, `${name.replace(/\W+/g, '-')}.log`);
+const credentialsFile = path.join(dir, 'directory-credentials.json');
+const database = postgres
+  ? await benchDatabase()
+  : { url: `sqlite:${path.join(dir, 'bench.db')}`, drop: async () => {} };
+const url = database.url;
+log(`${postgres ? 'PostgreSQL' : 'SQLite'}: ${postgres ? url.replace(/\/\/[^@]*@/, '//') : url}`);
 
 interface Row {
   name: string;
@@ -44,369 +82,599 @@ const row = (name: string, target: string) => {
   return r;
 };
 
-// ---- seed -----------------------------------------------------------------------------
-log('seeding through the store');
-const lookupTenant = await createTenantWithToken(url, 'Lookup');
-const lookup = { ...lookupTenant, ...bulkUsers(file, lookupTenant.tenantId, LOOKUP_USERS, 'u') };
-const groupTenant = await createTenantWithToken(url, 'Groups');
-const groupUsers = bulkUsers(file, groupTenant.tenantId, GROUP_USERS, 'g');
-const group10 = bulkGroup(file, groupTenant.tenantId, 'Ten', groupUsers.ids.slice(0, 10));
-const group1000 = bulkGroup(file, groupTenant.tenantId, 'Thousand', groupUsers.ids.slice(0, 1000));
-const group100k = bulkGroup(file, groupTenant.tenantId, 'Hundred thousand', groupUsers.ids);
-const emptyGroups = Array.from({ length: 20 }, (_, i) =>
-  bulkGroup(file, groupTenant.tenantId, `Empty ${i}`, []),
-);
-const syncTenant = await createTenantWithToken(url, 'Sync');
-const scaleTenant = scale ? await createTenantWithToken(url, 'Scale') : undefined;
-let scaleNames: string[] = [];
-if (scaleTenant) {
-  log(`seeding ${SCALE_USERS} users`);
-  scaleNames = bulkUsers(file, scaleTenant.tenantId, SCALE_USERS, 's').names;
+const processes: Proc[] = [];
+try {
+  await run();
+} finally {
+  for (const p of [...processes].reverse()) await p.stop();
+  await database.drop();
+  fs.rmSync(dir, { recursive: true, force: true });
 }
 
-// ---- the system --------------------------------------------------------------------------
-async function startSystem(kind: 'full' | 'minimal'): Promise<{ procs: Proc[]; base: string }> {
-  const [grpcPort, httpPort] = [await freePort(), await freePort()];
-  const env = {
+async function run(): Promise<void> {
+  // ---- seed ---------------------------------------------------------------------------
+  log('seeding through the store');
+  const lookupTenant = await createTenantWithToken(url, 'Lookup');
+  const lookup = { ...lookupTenant, ...(await bulkUsers(url, lookupTenant.tenantId, LOOKUP_USERS, 'u')) };
+  const groupTenant = await createTenantWithToken(url, 'Groups');
+  const groupUsers = await bulkUsers(url, groupTenant.tenantId, GROUP_USERS, 'g');
+  const group10 = await bulkGroup(url, groupTenant.tenantId, 'Ten', groupUsers.ids.slice(0, 10));
+  const group1000 = await bulkGroup(url, groupTenant.tenantId, 'Thousand', groupUsers.ids.slice(0, 1000));
+  const groupAll = await bulkGroup(url, groupTenant.tenantId, 'Everyone', groupUsers.ids);
+  const emptyGroups: string[] = [];
+  for (let i = 0; i < 20; i++) emptyGroups.push(await bulkGroup(url, groupTenant.tenantId, `Empty ${i}`, []));
+  const syncTenant = await createTenantWithToken(url, 'Sync');
+  const compareTenant = await createTenantWithToken(url, 'Compare');
+  const compareUsers = await bulkUsers(url, compareTenant.tenantId, COMPARE_USERS, 'c');
+  const compareGroup = await bulkGroup(
+    url,
+    compareTenant.tenantId,
+    'Two hundred',
+    compareUsers.ids.slice(0, COMPARE_GROUP),
+  );
+  const watchTenant = postgres ? await createTenantWithToken(url, 'Watch') : undefined;
+  const scaleTenant = scale ? await createTenantWithToken(url, 'Scale') : undefined;
+  let scaleNames: string[] = [];
+  if (scaleTenant) {
+    log(`seeding ${SCALE_USERS} users`);
+    scaleNames = (await bulkUsers(url, scaleTenant.tenantId, SCALE_USERS, 's')).names;
+  }
+
+  if (postgres) {
+    // Planner statistics for the bulk-inserted rows, as a database in service has them (else
+    // the first rows would measure plans made without them, until autovacuum runs ANALYZE).
+    const db = await openDatabase(url);
+    await db.knex.raw('ANALYZE');
+    await db.close();
+  }
+
+  // ---- the system ------------------------------------------------------------------------
+  const benchCredential = randomBytes(16).toString('hex');
+  const baseEnv = {
     DATABASE_URL: url,
-    DIRECTORY_ADDRESS: `127.0.0.1:${grpcPort}`,
-    PORT: String(httpPort),
+    DIRECTORY_CREDENTIALS_FILE: credentialsFile,
     METRICS_ADDRESS: 'off',
     GATEWAY_METRICS_ADDRESS: 'off',
     LOG_LEVEL: 'info',
-    BENCH_TENANT: lookup.tenantId,
+    DIRECTORY_STREAMS: STREAMS,
     // The benchmark measures capacity, not the per-tenant rate limit (README: Limits).
     RATE_LIMIT_RPS: '1000000',
     RATE_LIMIT_BURST: '1000000',
   };
-  const prof = process.env.BENCH_CPU_PROF
-    ? ['--cpu-prof', `--cpu-prof-dir=${path.join(ROOT, 'bench/profiles')}`]
-    : [];
-  const procs =
-    kind === 'full'
-      ? [
-          startProcess('directory', 'services/directory/src/main.ts', env, prof),
-          startProcess('gateway', 'gateway/src/main.ts', env, prof),
-        ]
-      : [
-          startProcess('minimal directory', 'scripts/bench/floor/minimal-directory.ts', env),
-          startProcess('minimal gateway', 'scripts/bench/floor/minimal-gateway.ts', env),
-        ];
-  const base = `http://127.0.0.1:${httpPort}`;
-  await waitFor(
-    kind,
-    async () =>
-      (await fetch(`${base}/api/v1/scim/v2/ServiceProviderConfig`).catch(() => undefined)) !== undefined,
-  );
-  await new Promise((r) => setTimeout(r, 500));
-  return { procs, base };
-}
-
-const pick = <T>(list: T[]) => list[Math.floor(Math.random() * list.length)]!;
-let counter = 0;
-
-/** The request shapes measured at 10 connections, on the full system and on floor (b). */
-function shapes(prefix: string) {
-  const users = `${prefix}/Users`;
-  return {
-    lookup: () => ({
-      method: 'GET',
-      path: lookupPath(pick(lookup.names)).replace('/api/v1/scim/v2', prefix),
-    }),
-    create: () => {
-      const i = ++counter;
-      const name = `new${i}-${Date.now()}@bench.example`;
-      return { method: 'POST', path: users, body: oktaCreateBody(name, i) };
-    },
-    get: () => ({ method: 'GET', path: `${users}/${pick(lookup.ids)}` }),
-    put: () => {
-      const i = Math.floor(Math.random() * LOOKUP_USERS);
-      return {
-        method: 'PUT',
-        path: `${users}/${lookup.ids[i]}`,
-        body: oktaPutBody(lookup.ids[i]!, lookup.names[i]!, i, `Title ${++counter}`),
-      };
-    },
-    deactivate: () => ({
-      method: 'PATCH',
-      path: `${users}/${pick(lookup.ids)}`,
-      body: patchActive(++counter % 2 === 0),
-    }),
-    firstPage: () => ({ method: 'GET', path: `${users}?startIndex=1&count=100` }),
-    deepPage: () => ({ method: 'GET', path: `${users}?startIndex=${LOOKUP_USERS - 99}&count=100` }),
+  async function startSystem(
+    kind: 'full' | 'minimal',
+  ): Promise<{ procs: Proc[]; base: string; directoryAddress: string }> {
+    const [grpcPort, httpPort] = [await freePort(), await freePort()];
+    const env = {
+      ...baseEnv,
+      DIRECTORY_ADDRESS: `127.0.0.1:${grpcPort}`,
+      PORT: String(httpPort),
+      BENCH_TENANT: lookup.tenantId,
+      BENCH_CREDENTIAL: benchCredential,
+    };
+    const prof = process.env.BENCH_CPU_PROF
+      ? ['--cpu-prof', `--cpu-prof-dir=${path.join(ROOT, 'bench/profiles')}`]
+      : [];
+    const start = (name: string, entry: string, nodeArgs: string[] = []) => {
+      const p = startProcess(name, entry, env, nodeArgs, logFile(name));
+      processes.push(p);
+      return p;
+    };
+    const procs = [];
+    if (kind === 'full') {
+      procs.push(start('directory', 'services/directory/src/main.ts', prof));
+      // The gateway reads its credential from the file the directory writes on start.
+      await waitFor('credentials file', async () => fs.existsSync(credentialsFile));
+      procs.push(start('gateway', 'gateway/src/main.ts', prof));
+    } else {
+      procs.push(start('minimal directory', 'scripts/bench/floor/minimal-directory.ts'));
+      await waitFor('minimal directory', () => portOpen(env.DIRECTORY_ADDRESS));
+      procs.push(start('minimal gateway', 'scripts/bench/floor/minimal-gateway.ts'));
+    }
+    const base = `http://127.0.0.1:${httpPort}`;
+    await waitFor(
+      kind,
+      async () =>
+        (
+          await fetch(`${base}${kind === 'full' ? SCIM : ''}/Users?count=0`, {
+            headers: { authorization: `Bearer ${lookup.token}` },
+          })
+        ).ok,
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    return { procs, base, directoryAddress: env.DIRECTORY_ADDRESS };
+  }
+  /** Stops processes in the reverse of their start order: a gateway before its directory. */
+  const stopAll = async (procs: Proc[]) => {
+    for (const p of [...procs].reverse()) {
+      await p.stop();
+      processes.splice(processes.indexOf(p), 1);
+    }
   };
-}
 
-async function measure(
-  base: string,
-  token: string | undefined,
-  prefix: string,
-): Promise<Record<string, LoadResult>> {
-  const out: Record<string, LoadResult> = {};
-  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
-  for (const [name, next] of Object.entries(shapes(prefix))) {
-    await load({ url: base, connections: CONNECTIONS, duration: 1, headers, next }); // warm-up
-    out[name] = await load({ url: base, connections: CONNECTIONS, duration: DURATION, headers, next });
-    log(
-      `  ${name}: ${out[name]!.rps.toFixed(0)} req/s, p99 ${out[name]!.p99} ms, errors ${out[name]!.errors}`,
+  const pick = <T>(list: T[]) => list[Math.floor(Math.random() * list.length)]!;
+  let counter = 0;
+
+  /** The request shapes measured at 10 connections, on the full system and on floor (b). */
+  function shapes(prefix: string): Record<string, RequestBuilder> {
+    const users = `${prefix}/Users`;
+    return {
+      lookup: () => ({ method: 'GET', path: lookupPath(pick(lookup.names)).replace(SCIM, prefix) }),
+      create: () => {
+        const i = ++counter;
+        const name = `new${i}-${Date.now()}@bench.example`;
+        return { method: 'POST', path: users, body: oktaCreateBody(name, i) };
+      },
+      get: () => ({ method: 'GET', path: `${users}/${pick(lookup.ids)}` }),
+      put: () => {
+        const i = Math.floor(Math.random() * LOOKUP_USERS);
+        return {
+          method: 'PUT',
+          path: `${users}/${lookup.ids[i]}`,
+          body: oktaPutBody(lookup.ids[i]!, lookup.names[i]!, i, `Title ${++counter}`),
+        };
+      },
+      deactivate: () => ({
+        method: 'PATCH',
+        path: `${users}/${pick(lookup.ids)}`,
+        body: patchActive(++counter % 2 === 0),
+      }),
+      firstPage: () => ({ method: 'GET', path: `${users}?startIndex=1&count=100` }),
+      deepPage: () => ({ method: 'GET', path: `${users}?startIndex=${LOOKUP_USERS - 99}&count=100` }),
+    };
+  }
+
+  async function measure(
+    base: string,
+    token: string | undefined,
+    prefix: string,
+  ): Promise<Record<string, LoadResult>> {
+    const out: Record<string, LoadResult> = {};
+    const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+    const all = shapes(prefix);
+    const mix = [all.lookup!, all.get!, all.create!, all.put!, all.deactivate!, all.firstPage!];
+    await load({ url: base, connections: CONNECTIONS, duration: SYSTEM_WARMUP, headers, cycle: mix });
+    for (const [name, next] of Object.entries(all)) {
+      await load({ url: base, connections: CONNECTIONS, duration: 1, headers, next }); // warm-up
+      out[name] = await load({ url: base, connections: CONNECTIONS, duration: DURATION, headers, next });
+      log(
+        `  ${name}: ${out[name]!.rps.toFixed(0)} req/s, p99 ${out[name]!.p99} ms, errors ${out[name]!.errors}`,
+      );
+    }
+    return out;
+  }
+
+  /**
+   * One-member group changes that always change the group: each connection adds a user from
+   * `pool`, then removes it again (`add-first`), or removes a member, then adds it back.
+   */
+  const churn = (
+    groupPath: string,
+    pool: string[],
+    order: 'add-first' | 'remove-first',
+  ): RequestBuilder[] => {
+    let n = 0;
+    const step =
+      (op: 'add' | 'remove', choose: boolean): RequestBuilder =>
+      (context) => {
+        if (choose) context.member = pool[n++ % pool.length];
+        return { method: 'PATCH', path: groupPath, body: patchMembers(op, [context.member as string]) };
+      };
+    return order === 'add-first'
+      ? [step('add', true), step('remove', false)]
+      : [step('remove', true), step('add', false)];
+  };
+
+  const fullShapes = [
+    ['lookup', '1. lookup GET /Users?filter=userName eq (10,000 users)', '≥ 2,000 req/s, p99 ≤ 25 ms'],
+    ['create', '2. POST /Users (Okta body, with department)', '≥ 1,000 req/s, p99 ≤ 25 ms'],
+    ['get', '3. GET /Users/{id}', '≥ 2,000 req/s, p99 ≤ 25 ms'],
+    ['put', '4. PUT /Users/{id} (Okta echo-back)', '≥ 1,000 req/s, p99 ≤ 25 ms'],
+    ['deactivate', '5. PATCH deactivate / reactivate', '≥ 1,000 req/s, p99 ≤ 25 ms'],
+    ['firstPage', '6a. GET /Users?startIndex=1&count=100', '≥ 500 req/s, p99 ≤ 25 ms'],
+    ['deepPage', '6b. GET /Users?startIndex=9901&count=100', '≥ 500 req/s, p99 ≤ 25 ms'],
+  ] as const;
+
+  log('full system: directory + gateway');
+  const full = await startSystem('full');
+  const fullResults = await measure(full.base, lookup.token, SCIM);
+
+  // 0. Ours against SCIMMY, alternating rounds.
+  log(`SCIMMY: seeding ${COMPARE_USERS} users and a group of ${COMPARE_GROUP} through its SCIM API`);
+  const scimmy = await startScimmy(COMPARE_USERS, COMPARE_GROUP);
+  processes.push(scimmy.proc);
+  log(`  seeded in ${scimmy.seedSeconds.toFixed(1)} s; ${COMPARE_ROUNDS} alternating rounds per row`);
+  const ours: CompareTarget = {
+    name: 'ours',
+    base: full.base,
+    token: compareTenant.token,
+    data: {
+      ...compareUsers,
+      groupId: compareGroup,
+      outsiders: compareUsers.ids.slice(COMPARE_GROUP),
+    },
+  };
+  const comparison = await compare(ours, scimmy.target, {
+    warmup: SYSTEM_WARMUP,
+    connections: CONNECTIONS,
+    rounds: COMPARE_ROUNDS,
+    seconds: COMPARE_SECONDS,
+    log,
+  });
+  const scimmyRss = scimmy.proc.peakRssMb();
+  await stopAll([scimmy.proc]);
+
+  // 7. Group pushes.
+  const groupHeaders = {
+    authorization: `Bearer ${groupTenant.token}`,
+    'content-type': 'application/scim+json',
+  };
+  const hundredAdd = await timeSequential(async (i) => {
+    const members = groupUsers.ids.slice(i * 100 + 5000, i * 100 + 5100);
+    const res = await fetch(`${full.base}${SCIM}/Groups/${emptyGroups[i]}`, {
+      method: 'PATCH',
+      headers: groupHeaders,
+      body: patchMembers('add', members),
+    });
+    if (res.status !== 204) throw new Error(`HTTP ${res.status}`);
+  }, emptyGroups.length);
+  log(`  100-member add: p50 ${hundredAdd.p50.toFixed(1)} ms`);
+  const allLabel = GROUP_USERS.toLocaleString('en');
+  const memberChurn: Record<string, LoadResult> = {};
+  for (const [label, groupId] of [
+    ['10', group10],
+    ['1,000', group1000],
+    [allLabel, groupAll],
+  ] as const) {
+    // Users 2,000 to 2,999 are outside the 10 and 1,000 groups (added, then removed again),
+    // and inside the group of everyone (removed, then added back).
+    const order = groupId === groupAll ? 'remove-first' : 'add-first';
+    memberChurn[label] = await load({
+      url: full.base,
+      connections: CONNECTIONS,
+      duration: DURATION,
+      headers: { authorization: `Bearer ${groupTenant.token}` },
+      cycle: churn(`${SCIM}/Groups/${groupId}`, groupUsers.ids.slice(2000, 3000), order),
+    });
+    log(`  one-member add/remove, group of ${label}: ${memberChurn[label]!.rps.toFixed(0)} req/s`);
+  }
+  const bigGroupGet = await timeSequential(async () => {
+    const res = await fetch(`${full.base}${SCIM}/Groups/${groupAll}?excludedAttributes=members`, {
+      headers: groupHeaders,
+    });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    await res.text();
+  }, 200);
+
+  // 8. Initial sync: N users by 8 clients, then 50 pushed groups of 200 members.
+  log(`initial sync of ${SYNC_USERS} users`);
+  const syncStarted = performance.now();
+  const syncIds: string[] = [];
+  let syncErrors = 0;
+  let syncIndex = 0;
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      for (;;) {
+        const i = syncIndex++;
+        if (i >= SYNC_USERS) return;
+        const name = `sync${i}@bench.example`;
+        const check = await fetch(`${full.base}${lookupPath(name)}`, {
+          headers: { authorization: `Bearer ${syncTenant.token}` },
+        });
+        await check.text();
+        const res = await fetch(`${full.base}${SCIM}/Users`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${syncTenant.token}`, 'content-type': 'application/scim+json' },
+          body: oktaCreateBody(name, i),
+        });
+        const body = (await res.json()) as { id?: string };
+        if (res.status === 201 && body.id) syncIds.push(body.id);
+        else syncErrors++;
+      }
+    }),
+  );
+  const usersDone = performance.now();
+  let groupIndex = 0;
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      for (;;) {
+        const g = groupIndex++;
+        if (g >= 50) return;
+        const headers = {
+          authorization: `Bearer ${syncTenant.token}`,
+          'content-type': 'application/scim+json',
+        };
+        const res = await fetch(`${full.base}${SCIM}/Groups`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ displayName: `Sync group ${g}`, members: [] }),
+        });
+        const { id } = (await res.json()) as { id: string };
+        const members = Array.from({ length: 200 }, (_, k) => syncIds[(g * 200 + k) % syncIds.length]!);
+        const patch = await fetch(`${full.base}${SCIM}/Groups/${id}`, {
+          method: 'PATCH',
+          headers,
+          body: patchMembers('add', members),
+        });
+        if (patch.status !== 204) syncErrors++;
+      }
+    }),
+  );
+  const syncSeconds = (performance.now() - syncStarted) / 1000;
+  log(
+    `  ${SYNC_USERS} users in ${((usersDone - syncStarted) / 1000).toFixed(1)} s, with groups ${syncSeconds.toFixed(1)} s`,
+  );
+
+  // 9. Scale: one million users, single client.
+  const scaleRows: Row[] = [];
+  if (scaleTenant) {
+    const headers = { authorization: `Bearer ${scaleTenant.token}` };
+    const get = async (p: string) => {
+      const res = await fetch(`${full.base}${p}`, { headers });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      return res.json() as Promise<{ totalResults?: number }>;
+    };
+    const total = (await get(`${SCIM}/Users?count=0`)).totalResults;
+    if (total !== SCALE_USERS) throw new Error(`expected ${SCALE_USERS} users through the API, saw ${total}`);
+    const single = async (name: string, target: string, p: () => string, n = 200) => {
+      const r: Row = { name, target, full: await timeSequential(() => get(p()), n) };
+      scaleRows.push(r);
+      log(`  ${name}: p50 ${r.full!.p50.toFixed(1)} ms p99 ${r.full!.p99.toFixed(1)} ms`);
+    };
+    await single(
+      '9a. lookup, 1,000,000 users, 1 client',
+      'p99 ≤ 5 ms',
+      () => lookupPath(pick(scaleNames)),
+      1000,
+    );
+    await single(
+      '9b. first page by startIndex',
+      '≤ 100 ms',
+      () => `${SCIM}/Users?startIndex=1&count=100`,
+      50,
+    );
+    await single(
+      '9c. last page by startIndex',
+      '≤ 100 ms',
+      () => `${SCIM}/Users?startIndex=${SCALE_USERS - 99}&count=100`,
+      20,
+    );
+    // A cursor near the end of the directory: keyset paging costs the same at any depth.
+    // (The scale tenant's users were seeded last: their row keys end the table.)
+    const seededBefore = LOOKUP_USERS + GROUP_USERS + COMPARE_USERS;
+    const deep = encodeCursor({ o: '', d: false, k: 0, p: seededBefore + SCALE_USERS - 200 });
+    await single(
+      '9d. page by cursor (near the end)',
+      '≤ 10 ms',
+      () => `${SCIM}/Users?count=100&cursor=${deep}`,
+      200,
     );
   }
+  scaleRows.push({
+    name: `9e. GET /Groups/{id}?excludedAttributes=members, ${allLabel} members`,
+    target: scale ? '(scale run)' : '',
+    full: bigGroupGet,
+  });
+
+  // 10. PostgreSQL: a second directory replica on the same database, watched; writes on the first.
+  let watch: WatchLatency | undefined;
+  if (watchTenant) {
+    log(`cross-replica watch latency: ${WATCH_WRITES} writes on replica 1, watched on replica 2`);
+    watch = await watchLatency({
+      env: baseEnv,
+      replica1: full.directoryAddress,
+      credential: readCredentialsFile(credentialsFile).admin!,
+      tenantId: watchTenant.tenantId,
+      writes: WATCH_WRITES,
+      logFile: logFile('directory-2'),
+    });
+    log(`  p50 ${watch.p50.toFixed(1)} ms, p99 ${watch.p99.toFixed(1)} ms, missed ${watch.missed}`);
+  }
+
+  const rss = Object.fromEntries(full.procs.map((p) => [p.name, p.peakRssMb()]));
+  await stopAll(full.procs);
+
+  log('floor (b): minimal Koa → multiplexed channel → store');
+  const minimal = await startSystem('minimal');
+  const minimalResults = await measure(minimal.base, undefined, '');
+  const minimalChurn = await load({
+    url: minimal.base,
+    connections: CONNECTIONS,
+    duration: DURATION,
+    cycle: churn(
+      `/Groups/${group1000}?tenant=${groupTenant.tenantId}`,
+      groupUsers.ids.slice(2000, 3000),
+      'add-first',
+    ),
+  });
+  await stopAll(minimal.procs);
+
+  log('floor (a): the store in-process');
+  const storeResults = await storeFloors(
+    url,
+    lookup,
+    { tenantId: groupTenant.tenantId, ids: groupUsers.ids, group1000 },
+    postgres ? 0.4 : 1,
+  );
+
+  log('production build: startup and RSS, dist/ with node against source with tsx');
+  const startup = await startupFigures({ ...baseEnv, PORT: '0', LOG_LEVEL: 'info' }, STARTUP_REPEATS, log);
+
+  // ---- report ----------------------------------------------------------------------------
+  for (const [key, name, target] of fullShapes) {
+    const r = row(name, target);
+    r.full = fullResults[key];
+    r.minimal = minimalResults[key];
+    r.store = storeResults[key];
+  }
+  const hundred = row('7a. PATCH adding 100 members (sequential)', '≤ 50 ms');
+  hundred.full = hundredAdd;
+  for (const [label, result] of Object.entries(memberChurn)) {
+    const r = row(`7b. one-member add/remove, group of ${label}`, '≥ 1,000 req/s');
+    r.full = result;
+    if (label === '1,000') {
+      r.minimal = minimalChurn;
+      r.store = storeResults.memberAdd1000;
+    }
+  }
+  const sync = row(
+    `8. initial sync: ${SYNC_USERS.toLocaleString('en')} users (8 clients, lookup + create) + 50 groups × 200`,
+    scale ? '100,000 users ≤ 90 s' : '(100,000 in --scale)',
+  );
+  sync.note = `${syncSeconds.toFixed(1)} s end to end; users at ${(SYNC_USERS / ((usersDone - syncStarted) / 1000)).toFixed(0)} users/s; ${syncErrors} errors`;
+  rows.push(...scaleRows);
+
+  const section = report({
+    comparison,
+    scimmySeedSeconds: scimmy.seedSeconds,
+    rss: { ...rss, SCIMMY: scimmyRss },
+    watch,
+    startup: startup.figures,
+    buildSeconds: startup.buildSeconds,
+  });
+  console.log(section.join('\n'));
+  saveSection(postgres ? 'postgres' : 'sqlite', section);
+  // Server-side errors, if any, for the report's reader (the logs are deleted with the database).
+  for (const name of ['directory', 'gateway', 'directory-2']) {
+    const file = logFile(name);
+    if (!fs.existsSync(file)) continue;
+    const lines = fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => /"level":(50|60)/.test(l));
+    if (lines.length)
+      console.error(`${name}: ${lines.length} error lines; first: ${lines[0]!.slice(0, 800)}`);
+  }
+  log('saved bench/results.md');
+}
+
+// ---- the report ------------------------------------------------------------------------------
+function fmt(r?: LoadResult, unit = 'req/s'): string {
+  if (!r) return '';
+  const errors = r.errors ? `, ${r.errors} errors${r.statuses ? ` (${r.statuses})` : ''}` : '';
+  return `${r.rps.toFixed(0)} ${unit}, p50 ${r.p50.toFixed(1)}, p99 ${r.p99.toFixed(1)} ms${errors}`;
+}
+
+function median(values: number[]): number {
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+}
+
+function report(extra: {
+  comparison: CompareRow[];
+  scimmySeedSeconds: number;
+  rss: Record<string, number>;
+  watch?: WatchLatency;
+  startup: StartupFigure[];
+  buildSeconds: number;
+}): string[] {
+  const machine = `${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;
+  const store = postgres ? `PostgreSQL (${POSTGRES_SERVER.replace(/\/\/[^@]*@/, '//')})` : 'SQLite';
+  const flags = [postgres && '--postgres', scale && '--scale', quick && '--quick'].filter(Boolean);
+  const command = `npm run bench${flags.length ? ` -- ${flags.join(' ')}` : ''}`;
+  const out = [
+    `## ${postgres ? 'PostgreSQL' : 'SQLite'}: \`${command}\``,
+    '',
+    `Machine: ${machine}. Load generator (autocannon) on the same machine; store: ${store}; gateway → directory over the multiplexed channel (${STREAMS} streams).`,
+    `Run: ${new Date().toISOString()}, ${((Date.now() - started) / 1000).toFixed(0)} s${quick ? ' (**--quick**: short rows, small data — not figures to quote)' : ''}. Load average (1 min) of the machine, shared with other work: ${loadAtStart.toFixed(1)} at the start, ${os.loadavg()[0]!.toFixed(1)} at the end, on ${os.cpus().length} cores.`,
+    '',
+    `### Ours against SCIMMY (in-memory)`,
+    '',
+    `Both hold ${COMPARE_USERS.toLocaleString('en')} users (ours seeded through the store, SCIMMY through its own SCIM API in ${extra.scimmySeedSeconds.toFixed(1)} s) and a group of ${COMPARE_GROUP}; the same Okta-shaped requests at ${CONNECTIONS} connections; after ${SYSTEM_WARMUP} s of mixed requests on each, per row a 1 s warm-up each, then ${COMPARE_ROUNDS} rounds of ${COMPARE_SECONDS} s alternating ours, SCIMMY, ours, SCIMMY, …; each figure is the median of its system's rounds. Ratio = ours / SCIMMY in requests per second (above 1: ours is faster). SCIMMY 1.x with scimmy-routers on express 4, its own process, bearer auth, over an in-memory store of Maps with a userName index (\`scripts/bench/scimmy-server.ts\`).`,
+    '',
+    '| request | ours | SCIMMY | non-2xx, ours / SCIMMY | ours / SCIMMY | target | met? |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...extra.comparison.map((r) => {
+      const ratio = r.ours.rps / r.scimmy.rps;
+      const scimmyFailed = r.scimmy.errors > 0;
+      const oursFailed = r.ours.errors > 0;
+      const rounds = (list: LoadResult[]) => list.map((x) => x.rps.toFixed(0)).join(' / ');
+      const verdict = scimmyFailed
+        ? '**SCIMMY errors: ratio not comparable**'
+        : oursFailed
+          ? '**ours errors**'
+          : ratio >= r.target
+            ? 'met'
+            : 'missed';
+      const non2xx = (x: LoadResult) => `${x.non2xx}${x.statuses ? ` (${x.statuses})` : ''}`;
+      return `| ${r.name} | ${fmt(r.ours)} (rounds ${rounds(r.oursRounds)}) | ${fmt(r.scimmy)} (rounds ${rounds(r.scimmyRounds)}) | ${non2xx(r.ours)} / ${non2xx(r.scimmy)} | ${ratio.toFixed(2)}× | ≥ ${r.target}× | ${verdict} |`;
+    }),
+    '',
+    `### This system and its floors`,
+    '',
+    `${CONNECTIONS} connections, ${DURATION} s per row after a 1 s warm-up (and, before a system's first row, ${SYSTEM_WARMUP} s of mixed requests). Floor (b) is a minimal Koa gateway → the same multiplexed channel (\`connectDirectory(…, { multiplex })\`, ${STREAMS} streams, a service credential) → a minimal directory dispatching onto the store; floor (a) is the store operation in-process, one at a time. "errors" counts non-2xx answers, connection errors and timeouts.`,
+    '',
+    '| request | full system | floor (b) Koa → channel → store | floor (a) store in-process | full / (b) | target |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...rows.map(
+      (r) =>
+        `| ${r.name} | ${r.note ?? fmt(r.full)} | ${fmt(r.minimal)} | ${fmt(r.store, 'ops/s')} | ${r.full && r.minimal ? (r.full.rps / r.minimal.rps).toFixed(2) : ''} | ${r.target} |`,
+    ),
+    '',
+    `Peak RSS: ${Object.entries(extra.rss)
+      .map(([name, mb]) => `${name} ${mb.toFixed(0)} MB`)
+      .join(', ')} (target for ours: each under 400 MB at 1,000,000 users).`,
+    '',
+  ];
+  if (extra.watch) {
+    const w = extra.watch;
+    out.push(
+      '### Cross-replica watch latency (PostgreSQL)',
+      '',
+      `Two directory processes on one database; a watcher (WatchEvents, admin credential) on replica 2; ${w.writes} CreateUser calls on replica 1, one at a time; latency from the write's acknowledgement to the event's delivery on replica 2 (0 when the event came first: ${w.early} times).`,
+      '',
+      '| figure | p50 | p99 | max | missed (> 5 s) | target |',
+      '| --- | --- | --- | --- | --- | --- |',
+      `| write on replica 1 → event on replica 2 | ${w.p50.toFixed(1)} ms | ${w.p99.toFixed(1)} ms | ${w.max.toFixed(1)} ms | ${w.missed} | p99 ≤ 50 ms: ${w.p99 <= 50 && w.missed === 0 ? 'met' : 'missed'} |`,
+      '',
+    );
+  }
+  const cell = (f?: StartupFigure) =>
+    f
+      ? `${median(f.startMs).toFixed(0)} ms, RSS ${median(f.rssMb).toFixed(0)} MB (starts: ${f.startMs.map((ms) => ms.toFixed(0)).join(' / ')} ms)`
+      : '';
+  out.push(
+    '### Production build: startup and memory',
+    '',
+    `Process start (spawn) → its "listening" log line, and resident memory half a second later; median of ${STARTUP_REPEATS} starts each way, alternating; the gateway starts against a running directory. After: \`npm run build\` (${extra.buildSeconds.toFixed(1)} s here), \`node --enable-source-maps dist/…/main.js\`; before: \`node --import tsx …/main.ts\` from source.`,
+    '',
+    '| process | from dist/ with node (after) | from source with tsx (before) | start time, after / before |',
+    '| --- | --- | --- | --- |',
+    ...(['directory', 'gateway'] as const).map((name) => {
+      const dist = extra.startup.find((f) => f.process === name && f.how === 'dist/ (node)');
+      const source = extra.startup.find((f) => f.process === name && f.how === 'source (tsx)');
+      const ratio = dist && source ? (median(dist.startMs) / median(source.startMs)).toFixed(2) : '';
+      return `| ${name} | ${cell(dist)} | ${cell(source)} | ${ratio} |`;
+    }),
+    '',
+  );
   return out;
 }
 
-const SCIM = '/api/v1/scim/v2';
-const fullShapes = [
-  ['lookup', '1. lookup GET /Users?filter=userName eq (10,000 users)', '≥ 2,000 req/s, p99 ≤ 25 ms'],
-  ['create', '2. POST /Users (Okta body, with department)', '≥ 1,000 req/s, p99 ≤ 25 ms'],
-  ['get', '3. GET /Users/{id}', '≥ 2,000 req/s, p99 ≤ 25 ms'],
-  ['put', '4. PUT /Users/{id} (Okta echo-back)', '≥ 1,000 req/s, p99 ≤ 25 ms'],
-  ['deactivate', '5. PATCH deactivate / reactivate', '≥ 1,000 req/s, p99 ≤ 25 ms'],
-  ['firstPage', '6a. GET /Users?startIndex=1&count=100', '≥ 500 req/s, p99 ≤ 25 ms'],
-  ['deepPage', '6b. GET /Users?startIndex=9901&count=100', '≥ 500 req/s, p99 ≤ 25 ms'],
-] as const;
-
-log('full system: directory + gateway');
-const full = await startSystem('full');
-const fullResults = await measure(full.base, lookup.token, SCIM);
-
-// 7. Group pushes.
-const groupHeaders = {
-  authorization: `Bearer ${groupTenant.token}`,
-  'content-type': 'application/scim+json',
-};
-const hundredAdd = await timeSequential(async (i) => {
-  const members = groupUsers.ids.slice(i * 100 + 5000, i * 100 + 5100);
-  const res = await fetch(`${full.base}${SCIM}/Groups/${emptyGroups[i]}`, {
-    method: 'PATCH',
-    headers: groupHeaders,
-    body: patchMembers('add', members),
-  });
-  if (res.status !== 204) throw new Error(`HTTP ${res.status}`);
-}, emptyGroups.length);
-log(`  100-member add: p50 ${hundredAdd.p50.toFixed(1)} ms`);
-const memberChurn: Record<string, LoadResult> = {};
-for (const [label, groupId] of [
-  ['10', group10],
-  ['1,000', group1000],
-  ['100,000', group100k],
-] as const) {
-  // Add then remove a user who is not a member: every request changes the group.
-  let n = 0;
-  const outsider = () => groupUsers.ids[label === '100,000' ? 0 : 50_000 + (n % 1000)]!;
-  memberChurn[label] = await load({
-    url: full.base,
-    connections: CONNECTIONS,
-    duration: DURATION,
-    headers: { authorization: `Bearer ${groupTenant.token}` },
-    next: () => {
-      n++;
-      // On the 100,000 group every user is a member: remove then re-add one.
-      const op = label === '100,000' ? (n % 2 ? 'remove' : 'add') : n % 2 ? 'add' : 'remove';
-      return { method: 'PATCH', path: `${SCIM}/Groups/${groupId}`, body: patchMembers(op, [outsider()]) };
-    },
-  });
-  log(`  one-member add/remove, group of ${label}: ${memberChurn[label]!.rps.toFixed(0)} req/s`);
-}
-const bigGroupGet = await timeSequential(async () => {
-  const res = await fetch(`${full.base}${SCIM}/Groups/${group100k}?excludedAttributes=members`, {
-    headers: groupHeaders,
-  });
-  if (!res.ok) throw new Error(`HTTP ${res.status}`);
-  await res.text();
-}, 200);
-
-// 8. Initial sync: N users by 8 clients, then 50 pushed groups of 200 members.
-log(`initial sync of ${SYNC_USERS} users`);
-const syncStarted = performance.now();
-const syncIds: string[] = [];
-let syncErrors = 0;
-let syncIndex = 0;
-await Promise.all(
-  Array.from({ length: 8 }, async () => {
-    for (;;) {
-      const i = syncIndex++;
-      if (i >= SYNC_USERS) return;
-      const name = `sync${i}@bench.example`;
-      const check = await fetch(`${full.base}${lookupPath(name)}`, {
-        headers: { authorization: `Bearer ${syncTenant.token}` },
-      });
-      await check.text();
-      const res = await fetch(`${full.base}${SCIM}/Users`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${syncTenant.token}`, 'content-type': 'application/scim+json' },
-        body: oktaCreateBody(name, i),
-      });
-      const body = (await res.json()) as { id?: string };
-      if (res.status === 201 && body.id) syncIds.push(body.id);
-      else syncErrors++;
-    }
-  }),
-);
-const usersDone = performance.now();
-let groupIndex = 0;
-await Promise.all(
-  Array.from({ length: 8 }, async () => {
-    for (;;) {
-      const g = groupIndex++;
-      if (g >= 50) return;
-      const headers = {
-        authorization: `Bearer ${syncTenant.token}`,
-        'content-type': 'application/scim+json',
-      };
-      const res = await fetch(`${full.base}${SCIM}/Groups`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({ displayName: `Sync group ${g}`, members: [] }),
-      });
-      const { id } = (await res.json()) as { id: string };
-      const members = Array.from({ length: 200 }, (_, k) => syncIds[(g * 200 + k) % syncIds.length]!);
-      const patch = await fetch(`${full.base}${SCIM}/Groups/${id}`, {
-        method: 'PATCH',
-        headers,
-        body: patchMembers('add', members),
-      });
-      if (patch.status !== 204) syncErrors++;
-    }
-  }),
-);
-const syncSeconds = (performance.now() - syncStarted) / 1000;
-log(
-  `  ${SYNC_USERS} users in ${((usersDone - syncStarted) / 1000).toFixed(1)} s, with groups ${syncSeconds.toFixed(1)} s`,
-);
-
-// 9. Scale: one million users, single client.
-const scaleRows: Row[] = [];
-if (scaleTenant) {
-  const headers = { authorization: `Bearer ${scaleTenant.token}` };
-  const get = async (p: string) => {
-    const res = await fetch(`${full.base}${p}`, { headers });
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    return res.json() as Promise<{ totalResults?: number }>;
+/**
+ * bench/results.md holds one section per store, each between markers, then the hand-written
+ * bench/analysis.md: a run replaces its own section and keeps the other.
+ */
+function saveSection(key: 'sqlite' | 'postgres', lines: string[]): void {
+  const file = path.join(ROOT, 'bench/results.md');
+  const previous = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  const sectionOf = (name: string) =>
+    new RegExp(`<!-- BEGIN ${name} -->\\n([\\s\\S]*?)<!-- END ${name} -->`).exec(previous)?.[1];
+  const sections = {
+    sqlite: sectionOf('sqlite') ?? '## SQLite: `npm run bench`\n\nNot run yet.\n',
+    postgres: sectionOf('postgres') ?? '## PostgreSQL: `npm run bench -- --postgres`\n\nNot run yet.\n',
   };
-  const total = (await get(`${SCIM}/Users?count=0`)).totalResults;
-  if (total !== SCALE_USERS) throw new Error(`expected ${SCALE_USERS} users through the API, saw ${total}`);
-  const single = async (name: string, target: string, p: () => string, n = 200) => {
-    const r: Row = { name, target, full: await timeSequential(() => get(p()), n) };
-    scaleRows.push(r);
-    log(`  ${name}: p50 ${r.full!.p50.toFixed(1)} ms p99 ${r.full!.p99.toFixed(1)} ms`);
-  };
-  await single(
-    '9a. lookup, 1,000,000 users, 1 client',
-    'p99 ≤ 5 ms',
-    () => lookupPath(pick(scaleNames)),
-    1000,
-  );
-  await single('9b. first page by startIndex', '≤ 100 ms', () => `${SCIM}/Users?startIndex=1&count=100`, 50);
-  await single(
-    '9c. last page by startIndex',
-    '≤ 100 ms',
-    () => `${SCIM}/Users?startIndex=${SCALE_USERS - 99}&count=100`,
-    20,
-  );
-  // A cursor near the end of the directory: keyset paging costs the same at any depth.
-  const deep = encodeCursor({ o: '', d: false, k: 0, p: 110_000 + SCALE_USERS - 200 });
-  await single(
-    '9d. page by cursor (near the end)',
-    '≤ 10 ms',
-    () => `${SCIM}/Users?count=100&cursor=${deep}`,
-    200,
-  );
+  sections[key] = `${lines.join('\n')}\n`;
+  const analysis = path.join(ROOT, 'bench/analysis.md');
+  const text = [
+    '# Benchmark results',
+    '',
+    'Generated: `npm run bench` rewrites the SQLite section, `npm run bench -- --postgres` the PostgreSQL one; each keeps the other. The hand-written reading (bench/analysis.md) follows them.',
+    '',
+    `<!-- BEGIN sqlite -->\n${sections.sqlite}<!-- END sqlite -->`,
+    '',
+    `<!-- BEGIN postgres -->\n${sections.postgres}<!-- END postgres -->`,
+    '',
+  ].join('\n');
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, text + (fs.existsSync(analysis) ? `\n${fs.readFileSync(analysis, 'utf8')}` : ''));
 }
-scaleRows.push({
-  name: `9e. GET /Groups/{id}?excludedAttributes=members, ${GROUP_USERS.toLocaleString('en')} members`,
-  target: scale ? '(scale run)' : '',
-  full: bigGroupGet,
-});
-
-const rss = Object.fromEntries(full.procs.map((p) => [p.name, p.peakRssMb()]));
-for (const p of full.procs) await p.stop();
-
-log('floor (b): minimal Koa → grpc-js → store');
-const minimal = await startSystem('minimal');
-const minimalResults = await measure(minimal.base, undefined, '');
-const minimalChurn = await load({
-  url: minimal.base,
-  connections: CONNECTIONS,
-  duration: DURATION,
-  next: () => ({
-    method: 'PATCH',
-    path: `/Groups/${group1000}?tenant=${groupTenant.tenantId}`,
-    body: patchMembers(++counter % 2 ? 'add' : 'remove', [groupUsers.ids[60_000]!]),
-  }),
-});
-for (const p of minimal.procs) await p.stop();
-
-log('floor (a): the store in-process');
-const storeResults = await storeFloors(url, lookup, {
-  tenantId: groupTenant.tenantId,
-  ids: groupUsers.ids,
-  group1000,
-});
-
-// ---- report ----------------------------------------------------------------------------
-for (const [key, name, target] of fullShapes) {
-  const r = row(name, target);
-  r.full = fullResults[key];
-  r.minimal = minimalResults[key];
-  r.store = storeResults[key];
-}
-const hundred = row('7a. PATCH adding 100 members (sequential)', '≤ 50 ms');
-hundred.full = hundredAdd;
-for (const [label, result] of Object.entries(memberChurn)) {
-  const r = row(`7b. one-member add/remove, group of ${label}`, '≥ 1,000 req/s');
-  r.full = result;
-  if (label === '1,000') {
-    r.minimal = minimalChurn;
-    r.store = storeResults.memberAdd1000;
-  }
-}
-const sync = row(
-  `8. initial sync: ${SYNC_USERS.toLocaleString('en')} users (8 clients, lookup + create) + 50 groups × 200`,
-  scale ? '100,000 users ≤ 90 s' : '(100,000 in --scale)',
-);
-sync.note = `${syncSeconds.toFixed(1)} s end to end; users at ${(SYNC_USERS / ((usersDone - syncStarted) / 1000)).toFixed(0)} users/s; ${syncErrors} errors`;
-rows.push(...scaleRows);
-
-const fmt = (r?: LoadResult, unit = 'req/s') =>
-  r
-    ? `${r.rps.toFixed(0)} ${unit}, p50 ${r.p50.toFixed(1)}, p99 ${r.p99.toFixed(1)} ms${r.errors ? `, ${r.errors} errors` : ''}`
-    : '';
-const lines = [
-  '| request | full system | floor (b) Koa → grpc-js → store | floor (a) store in-process | full / (b) | target |',
-  '| --- | --- | --- | --- | --- | --- |',
-  ...rows.map(
-    (r) =>
-      `| ${r.name} | ${r.note ?? fmt(r.full)} | ${fmt(r.minimal)} | ${fmt(r.store, 'ops/s')} | ${r.full && r.minimal ? (r.full.rps / r.minimal.rps).toFixed(2) : ''} | ${r.target} |`,
-  ),
-];
-const machine = `${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;
-const report = [
-  `# Benchmark results`,
-  '',
-  `Machine: ${machine}. Load generator (autocannon, ${CONNECTIONS} connections, ${DURATION} s per row after a 1 s warm-up) on the same machine; SQLite.`,
-  `Run: \`npm run bench${scale ? ' -- --scale' : ''}\`, ${new Date().toISOString()}, ${((Date.now() - started) / 1000).toFixed(0)} s.`,
-  '',
-  ...lines,
-  '',
-  `Peak RSS: ${Object.entries(rss)
-    .map(([name, mb]) => `${name} ${mb.toFixed(0)} MB`)
-    .join(', ')} (target: each under 400 MB at 1,000,000 users).`,
-  '',
-];
-console.log(report.join('\n'));
-const analysis = path.join(ROOT, 'bench/analysis.md');
-fs.mkdirSync(path.join(ROOT, 'bench'), { recursive: true });
-fs.writeFileSync(
-  path.join(ROOT, 'bench/results.md'),
-  report.join('\n') + (fs.existsSync(analysis) ? `\n${fs.readFileSync(analysis, 'utf8')}` : ''),
-);
-// Server-side errors, if any, for the report's reader (the logs themselves are deleted with the database).
-for (const name of ['directory', 'gateway']) {
-  const lines = fs
-    .readFileSync(path.join(dir, `${name}.log`), 'utf8')
-    .split('\n')
-    .filter((l) => /"level":(50|60)/.test(l));
-  if (lines.length) console.error(`${name}: ${lines.length} error lines; first: ${lines[0]!.slice(0, 800)}`);
-}
-fs.rmSync(dir, { recursive: true, force: true });
-log('saved bench/results.md');

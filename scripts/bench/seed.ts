@@ -41,40 +41,75 @@ export const benchProfile = (userName: string, i: number): UserProfile => ({
   locale: 'en-US',
 });
 
+const sqliteFile = (url: string) => (url.startsWith('sqlite:') ? url.slice('sqlite:'.length) : undefined);
+
 /**
- * Bulk-inserts users straight into the SQLite file, in one transaction with
- * prepared statements: seeding a million users through the API would take longer
- * than the benchmark itself. Rows are the ones the store writes (same columns).
+ * Bulk-inserts users straight into the database: seeding a million users through the API
+ * would take longer than the benchmark itself. Rows are the ones the store writes (same
+ * columns). SQLite: one transaction with prepared statements; PostgreSQL: multi-row inserts.
  */
-export function bulkUsers(
-  file: string,
+export async function bulkUsers(
+  url: string,
   tenantId: string,
   count: number,
   prefix: string,
-): { ids: string[]; names: string[] } {
+): Promise<{ ids: string[]; names: string[] }> {
+  const now = new Date().toISOString();
+  const ids: string[] = [];
+  const names: string[] = [];
+  const rowFor = (i: number) => {
+    const userName = `${prefix}${i}@bench.example`;
+    const id = randomUUID();
+    ids.push(id);
+    names.push(userName);
+    const columns = searchColumns(benchProfile(userName, i));
+    return { ...columns, id, tenant_id: tenantId, version: 1, created_at: now, updated_at: now };
+  };
+  const file = sqliteFile(url);
+  if (!file) {
+    const db = await openDatabase(url);
+    try {
+      for (let start = 0; start < count; start += 1000) {
+        const rows = Array.from({ length: Math.min(1000, count - start) }, (_, k) => rowFor(start + k));
+        await db.knex.transaction(async (trx) => {
+          const inserted = (await trx('users').insert(rows).returning(['pk', 'id'])) as {
+            pk: number;
+            id: string;
+          }[];
+          const pkOf = new Map(inserted.map((row) => [row.id, row.pk]));
+          await trx('user_emails').insert(
+            rows.map((row) => ({
+              user_pk: pkOf.get(row.id)!,
+              tenant_id: tenantId,
+              position: 0,
+              value: row.user_name,
+              type: 'work',
+              primary: true,
+            })),
+          );
+        });
+      }
+    } finally {
+      await db.close();
+    }
+    return { ids, names };
+  }
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = OFF');
-  const now = new Date().toISOString();
   const insertUser =
     db.prepare(`INSERT INTO users (id, tenant_id, user_name, user_name_norm, external_id, active, display_name,
     given_name, family_name, employee_number, department, manager_id, profile, version, created_at, updated_at)
     VALUES (@id, @tenant_id, @user_name, @user_name_norm, @external_id, @active, @display_name, @given_name, @family_name,
-    @employee_number, @department, @manager_id, @profile, 1, @now, @now)`);
+    @employee_number, @department, @manager_id, @profile, @version, @created_at, @updated_at)`);
   const insertEmail = db.prepare(
     `INSERT INTO user_emails (user_pk, tenant_id, position, value, type, "primary") VALUES (?, ?, 0, ?, 'work', 1)`,
   );
-  const ids: string[] = [];
-  const names: string[] = [];
   db.transaction(() => {
     for (let i = 0; i < count; i++) {
-      const userName = `${prefix}${i}@bench.example`;
-      const id = randomUUID();
-      const columns = searchColumns(benchProfile(userName, i));
-      const { lastInsertRowid } = insertUser.run({ ...columns, active: 1, id, tenant_id: tenantId, now });
-      insertEmail.run(lastInsertRowid, tenantId, userName);
-      ids.push(id);
-      names.push(userName);
+      const row = rowFor(i);
+      const { lastInsertRowid } = insertUser.run({ ...row, active: 1 });
+      insertEmail.run(lastInsertRowid, tenantId, row.user_name);
     }
   })();
   db.close();
@@ -82,18 +117,56 @@ export function bulkUsers(
 }
 
 /** Bulk-creates a pushed department with the given members. */
-export function bulkGroup(file: string, tenantId: string, name: string, memberIds: string[]): string {
-  const db = new Database(file);
-  db.pragma('synchronous = OFF');
+export async function bulkGroup(
+  url: string,
+  tenantId: string,
+  name: string,
+  memberIds: string[],
+): Promise<string> {
   const now = new Date().toISOString();
   const id = randomUUID();
+  const department = {
+    id,
+    tenant_id: tenantId,
+    name,
+    name_norm: name.toLowerCase(),
+    pushed: true,
+    external_id: '',
+    version: 1,
+    created_at: now,
+    updated_at: now,
+  };
+  const file = sqliteFile(url);
+  if (!file) {
+    const db = await openDatabase(url);
+    try {
+      await db.knex.transaction(async (trx) => {
+        const [{ pk }] = (await trx('departments').insert(department).returning('pk')) as [{ pk: number }];
+        for (let start = 0; start < memberIds.length; start += 5000) {
+          const rows = (await trx('users')
+            .whereIn('id', memberIds.slice(start, start + 5000))
+            .select('pk')) as { pk: number }[];
+          if (rows.length)
+            await trx('memberships').insert(
+              rows.map((row) => ({ department_pk: pk, user_pk: row.pk, source: 'pushed' })),
+            );
+        }
+      });
+    } finally {
+      await db.close();
+    }
+    return id;
+  }
+  const { pushed: _pushed, ...withoutPushed } = department;
+  const db = new Database(file);
+  db.pragma('synchronous = OFF');
   db.transaction(() => {
     const { lastInsertRowid } = db
       .prepare(
         `INSERT INTO departments (id, tenant_id, name, name_norm, pushed, external_id, version, created_at, updated_at)
-        VALUES (?, ?, ?, ?, 1, '', 1, ?, ?)`,
+        VALUES (@id, @tenant_id, @name, @name_norm, 1, @external_id, @version, @created_at, @updated_at)`,
       )
-      .run(id, tenantId, name, name.toLowerCase(), now, now);
+      .run(withoutPushed);
     const pkOf = db.prepare('SELECT pk FROM users WHERE id = ?');
     const insert = db.prepare(
       `INSERT INTO memberships (department_pk, user_pk, source) VALUES (?, ?, 'pushed')`,

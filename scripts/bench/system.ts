@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -13,39 +14,68 @@ export interface Proc {
   child: ChildProcess;
   /** Peak resident set size so far, in MB (Linux VmHWM). */
   peakRssMb(): number;
+  /** Resident set size now, in MB (Linux VmRSS). */
+  rssMb(): number;
   stop(): Promise<void>;
 }
 
+/**
+ * Starts `entry` with node: TypeScript through tsx, JavaScript (the production build) as is.
+ * Standard output (the JSON log lines) goes to `logFile` when given, else nowhere.
+ */
 export function startProcess(
   name: string,
   entry: string,
   env: Record<string, string>,
   nodeArgs: string[] = [],
+  logFile?: string,
 ): Proc {
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(ROOT, entry)], {
+  const loader = entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const out = logFile ? fs.openSync(logFile, 'a') : 'ignore';
+  const child = spawn(process.execPath, [...nodeArgs, ...loader, path.join(ROOT, entry)], {
     cwd: ROOT,
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', out, 'inherit'],
   });
+  if (typeof out === 'number') fs.closeSync(out);
   return {
     name,
     child,
-    peakRssMb() {
-      try {
-        const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
-        const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-        return kb / 1024;
-      } catch {
-        return Number.NaN;
-      }
-    },
+    peakRssMb: () => procStatusMb(child.pid, 'VmHWM'),
+    rssMb: () => procStatusMb(child.pid, 'VmRSS'),
     async stop() {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
+      // A process that does not drain in 15 s is killed: the benchmark must end.
+      const kill = setTimeout(() => child.kill('SIGKILL'), 15_000);
       await exited;
+      clearTimeout(kill);
     },
   };
+}
+
+/** A memory figure of /proc/<pid>/status, in MB. */
+export function procStatusMb(pid: number | undefined, field: 'VmHWM' | 'VmRSS'): number {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? Number.NaN) / 1024;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Whether something accepts TCP connections at `host:port`. */
+export function portOpen(address: string): Promise<boolean> {
+  const [host, port] = [address.slice(0, address.lastIndexOf(':')), Number(address.split(':').at(-1))];
+  return new Promise((resolve) => {
+    const socket = net.connect(port, host);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }
 
 export async function waitFor(

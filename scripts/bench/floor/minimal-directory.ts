@@ -1,9 +1,24 @@
 /**
- * Floor (b), the directory half: grpc-js straight onto the store functions. No domain
- * rules, no validation, no events, no metrics. Kept beside the benchmark only.
+ * Floor (b), the directory half: DirectoryChannelService/Exchange — the multiplexed channel
+ * the gateway uses — with a tiny dispatcher straight onto the store functions. The stream's
+ * credential is checked once when it opens (as the directory does; here against
+ * BENCH_CREDENTIAL). No domain rules, no validation, no events, no metrics, no per-request
+ * authorisation. Kept beside the benchmark only.
  */
-import { Server, ServerCredentials, type handleUnaryCall } from '@grpc/grpc-js';
-import { ChangePushedMembersResponse, DirectoryServiceService } from '#proto/directory.js';
+import {
+  Metadata,
+  Server,
+  ServerCredentials,
+  status,
+  type ServerDuplexStream,
+  type ServiceError,
+} from '@grpc/grpc-js';
+import {
+  DirectoryChannelServiceService,
+  type ExchangeRequest,
+  type ExchangeResponse,
+} from '#proto/channel.js';
+import { ChangePushedMembersResponse, type ListUsersResponse } from '#proto/directory.js';
 import { User } from '#proto/user.js';
 import { openDatabase } from '../../../services/directory/src/store/db.js';
 import { addMemberships, removeMemberships } from '../../../services/directory/src/store/memberships.js';
@@ -12,9 +27,9 @@ import * as users from '../../../services/directory/src/store/users.js';
 import type { DbUserRow } from '../../../services/directory/src/store/rows.js';
 import type { UserProfile } from '../../../services/directory/src/domain/types.js';
 import { queryFromProto } from '../../../services/directory/src/rpc/mappers.js';
-import type { Query } from '#proto/query.js';
 
 const db = await openDatabase(process.env.DATABASE_URL!);
+const credential = process.env.BENCH_CREDENTIAL ?? '';
 const toProto = (row: DbUserRow) =>
   User.fromPartial({
     id: row.id,
@@ -22,14 +37,6 @@ const toProto = (row: DbUserRow) =>
     active: Boolean(row.active),
     version: Number(row.version),
   });
-const unary =
-  <Req, Res>(fn: (req: Req) => Promise<Res>): handleUnaryCall<Req, Res> =>
-  (call, cb) => {
-    fn(call.request).then(
-      (res) => cb(null, res),
-      (err) => cb(err),
-    );
-  };
 const profile = (userName: string, active: boolean, title?: string): UserProfile => ({
   userName,
   active,
@@ -39,57 +46,104 @@ const profile = (userName: string, active: boolean, title?: string): UserProfile
   addresses: [],
 });
 
-const server = new Server();
-server.addService(DirectoryServiceService, {
-  getUser: unary(async (req: { tenantId: string; id: string }) =>
-    toProto((await users.findUserRow(db.knex, req.tenantId, req.id))!),
-  ),
-  listUsers: unary(async (req: { tenantId: string; query: Query }) => {
-    const page = await users.queryUserRows(db.knex, req.tenantId, queryFromProto(req.query));
-    return { users: page.items.map(toProto), total: page.total, nextCursor: '' };
-  }),
-  createUser: unary(async (req: { tenantId: string; user: User }) =>
-    db.knex.transaction(async (trx) => {
-      const row = await users.insertUser(
-        trx,
-        req.tenantId,
-        crypto.randomUUID(),
-        profile(req.user.userName, true),
-        undefined,
-        new Date().toISOString(),
+type Call = NonNullable<ExchangeRequest['call']>;
+type Result = NonNullable<ExchangeResponse['result']>;
+
+/** The calls floor (b) makes, each onto the store; the answer goes back under the call's name. */
+async function dispatch(call: Call): Promise<Result> {
+  switch (call.$case) {
+    case 'getUser': {
+      const { tenantId, id } = call.value;
+      return { $case: 'getUser', value: toProto((await users.findUserRow(db.knex, tenantId, id))!) };
+    }
+    case 'listUsers': {
+      const { tenantId, query } = call.value;
+      const page = await users.queryUserRows(db.knex, tenantId, queryFromProto(query));
+      const value: ListUsersResponse = { users: page.items.map(toProto), total: page.total, nextCursor: '' };
+      return { $case: 'listUsers', value };
+    }
+    case 'createUser': {
+      const { tenantId, user } = call.value;
+      const row = await db.knex.transaction((trx) =>
+        users.insertUser(
+          trx,
+          tenantId,
+          crypto.randomUUID(),
+          profile(user!.userName, true),
+          undefined,
+          new Date().toISOString(),
+        ),
       );
-      return toProto(row);
-    }),
-  ),
-  updateUser: unary(async (req: { tenantId: string; id: string; user: User }) =>
-    db.knex.transaction(async (trx) => {
-      const row = (await users.findUserRow(trx, req.tenantId, req.id))!;
-      const p = profile(row.user_name, req.user.active, req.user.title);
-      return toProto(
-        await users.updateUserRow(trx, row.pk, p, Number(row.version) + 1, new Date().toISOString()),
-      );
-    }),
-  ),
-  changePushedMembers: unary(
-    async (req: { tenantId: string; departmentId: string; addUserIds: string[]; removeUserIds: string[] }) =>
-      db.knex.transaction(async (trx) => {
-        const department = (await findDepartmentRow(trx, req.tenantId, req.departmentId))!;
-        const pks = await users.userPksByIds(trx, req.tenantId, [...req.addUserIds, ...req.removeUserIds]);
+      return { $case: 'createUser', value: toProto(row) };
+    }
+    case 'updateUser': {
+      const { tenantId, id, user } = call.value;
+      const row = await db.knex.transaction(async (trx) => {
+        const found = (await users.findUserRow(trx, tenantId, id))!;
+        const p = profile(found.user_name, user!.active, user!.title);
+        return users.updateUserRow(trx, found.pk, p, Number(found.version) + 1, new Date().toISOString());
+      });
+      return { $case: 'updateUser', value: toProto(row) };
+    }
+    case 'changePushedMembers': {
+      const { tenantId, departmentId, addUserIds, removeUserIds } = call.value;
+      const value = await db.knex.transaction(async (trx) => {
+        const department = (await findDepartmentRow(trx, tenantId, departmentId))!;
+        const pks = await users.userPksByIds(trx, tenantId, [...addUserIds, ...removeUserIds]);
         const added = await addMemberships(
           trx,
           department.pk,
-          req.addUserIds.map((id) => pks.get(id)!),
+          addUserIds.map((id) => pks.get(id)!),
           'pushed',
         );
         const removed = await removeMemberships(
           trx,
           department.pk,
-          req.removeUserIds.map((id) => pks.get(id)!),
+          removeUserIds.map((id) => pks.get(id)!),
           'pushed',
         );
         return ChangePushedMembersResponse.fromPartial({ added: added.length, removed: removed.length });
-      }),
-  ),
-} as never);
+      });
+      return { $case: 'changePushedMembers', value };
+    }
+    default:
+      throw Object.assign(new Error(`floor (b) does not serve ${call.$case}`), {
+        code: status.UNIMPLEMENTED,
+      });
+  }
+}
+
+function exchange(stream: ServerDuplexStream<ExchangeRequest, ExchangeResponse>): void {
+  const [header] = stream.metadata.get('authorization');
+  if (header !== `Bearer ${credential}`) {
+    const refusal: Partial<ServiceError> = {
+      code: status.UNAUTHENTICATED,
+      details: 'unknown service credential',
+      metadata: new Metadata(),
+    };
+    stream.emit('error', refusal);
+    return;
+  }
+  stream.on('data', ({ id, call }: ExchangeRequest) => {
+    dispatch(call!).then(
+      (result) => {
+        if (!stream.destroyed) stream.write({ id, result });
+      },
+      (error: { code?: number; message?: string }) => {
+        if (stream.destroyed) return;
+        const value = { code: error.code ?? status.INTERNAL, details: String(error.message), reason: '' };
+        stream.write({ id, result: { $case: 'status', value } });
+      },
+    );
+  });
+  stream.on('end', () => stream.end());
+}
+
+const server = new Server();
+server.addService(DirectoryChannelServiceService, { exchange });
 server.bindAsync(process.env.DIRECTORY_ADDRESS!, ServerCredentials.createInsecure(), () => {});
-process.on('SIGTERM', () => server.tryShutdown(() => void db.close().then(() => process.exit(0))));
+process.on('SIGTERM', () => {
+  // The gateway's streams stay open while it runs: give in-flight requests a moment, then close.
+  setTimeout(() => server.forceShutdown(), 1000).unref();
+  server.tryShutdown(() => void db.close().then(() => process.exit(0)));
+});

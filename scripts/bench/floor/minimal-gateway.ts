@@ -1,5 +1,7 @@
 /**
- * Floor (b), the HTTP half: Koa → grpc-js with no auth, parsing beyond a regex,
+ * Floor (b), the HTTP half: Koa → the directory over the same multiplexed channel the
+ * gateway uses (`connectDirectory(…, { multiplex })`, DIRECTORY_STREAMS streams, default 4 as
+ * the gateway's, with a service credential), and no SCIM auth, parsing beyond a regex,
  * validation, SCIM mapping, logging or metrics. Kept beside the benchmark only.
  */
 import Router from '@koa/router';
@@ -9,7 +11,13 @@ import { connectDirectory } from '../../../services/directory/client.js';
 import { cmp, query } from '../../../services/directory/query-builders.js';
 import { User } from '#proto/user.js';
 
-const { directory } = connectDirectory(process.env.DIRECTORY_ADDRESS!, { actor: 'bench' });
+// The minimal directory serves the channel only: at least one stream.
+const streams = Math.max(1, Number(process.env.DIRECTORY_STREAMS || 4));
+const { directory } = connectDirectory(process.env.DIRECTORY_ADDRESS!, {
+  actor: 'bench',
+  credential: process.env.BENCH_CREDENTIAL,
+  multiplex: { streams },
+});
 const tenantId = process.env.BENCH_TENANT!;
 const router = new Router();
 const json = async (ctx: Koa.Context) => JSON.parse(await getRawBody(ctx.req, { encoding: 'utf8' }));

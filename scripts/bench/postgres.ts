@@ -1,0 +1,33 @@
+import { randomBytes } from 'node:crypto';
+import knexFactory from 'knex';
+
+/** The PostgreSQL server `--postgres` runs on; BENCH_POSTGRES_URL overrides it. */
+export const POSTGRES_SERVER =
+  process.env.BENCH_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** A fresh database on the server for one run, dropped again by `drop()`. */
+export async function benchDatabase(
+  server = POSTGRES_SERVER,
+): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `wizer_bench_${randomBytes(6).toString('hex')}`;
+  const admin = () => knexFactory({ client: 'pg', connection: server, pool: { min: 0, max: 1 } });
+  const create = admin();
+  try {
+    await create.raw(`CREATE DATABASE ${name}`);
+  } finally {
+    await create.destroy();
+  }
+  const url = new URL(server);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const again = admin();
+      try {
+        await again.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await again.destroy();
+      }
+    },
+  };
+}
