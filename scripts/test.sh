@@ -34,6 +34,10 @@ tests() {
   text=$(sed 's/\x1b\[[0-9;]*m//g' "$logs/$1.log")
   total() { grep -Eo "^[[:space:]]*[0-9]+ $1" <<<"$text" | awk '{ n += $1 } END { print n + 0 }'; }
   passed=$(total 'tests? passed')
+  # When a test fails, ava's summary names only the failures: count its ✔ lines then.
+  local ticks
+  ticks=$(grep -c '^[[:space:]]*✔' <<<"$text")
+  [ "$ticks" -gt "$passed" ] && passed=$ticks
   failed=$(total 'tests? failed')
   skipped=$(total 'tests? skipped')
   local out="$passed passed"
@@ -62,9 +66,16 @@ fi
 
 # The last line in the plain form any reader of test output knows: "Tests: N passed, M failed".
 counts() {
-  local text
+  local text n
   text=$(sed 's/\x1b\[[0-9;]*m//g' "$logs/sqlite.log" "$logs/postgres.log")
-  grep -Eo "^[[:space:]]*[0-9]+ tests? $1" <<<"$text" | awk '{ n += $1 } END { print n + 0 }'
+  n=$(grep -Eo "^[[:space:]]*[0-9]+ tests? $1" <<<"$text" | awk '{ n += $1 } END { print n + 0 }')
+  if [ "$1" = passed ]; then
+    # As in tests(): a failing pass's summary omits its passes; its ✔ lines do not.
+    local ticks
+    ticks=$(grep -c '^[[:space:]]*✔' <<<"$text")
+    [ "$ticks" -gt "$n" ] && n=$ticks
+  fi
+  echo "$n"
 }
 status=0
 for name in typecheck lint sqlite postgres; do ok "$name" || status=1; done

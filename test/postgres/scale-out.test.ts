@@ -26,7 +26,8 @@ test('scale-out: no duplicate, no lost or phantom membership, and a watcher on o
       DIRECTORY_CREDENTIALS_FILE: credentialsFile,
       DIRECTORY_ADDRESS: `127.0.0.1:${port}`,
       METRICS_ADDRESS: 'off',
-      LOG_LEVEL: 'warn',
+      // info: a replica that does not come up says how far it got.
+      LOG_LEVEL: 'info',
     });
     const dirs = [
       spawnTs('services/directory/src/main.ts', [], directoryEnv(d1)),
@@ -38,7 +39,8 @@ test('scale-out: no duplicate, no lost or phantom membership, and a watcher on o
     const replica2 = connectDirectory(`127.0.0.1:${d2}`, { actor: 'admin', credential: admin });
     clients.push(replica1, replica2);
     for (const replica of [replica1, replica2]) {
-      const deadline = Date.now() + 30_000;
+      // Generous: on a busy 2-core machine two replicas compile, migrate and bind one after the other.
+      const deadline = Date.now() + 60_000;
       while (!(await replica.serving(500))) {
         if (Date.now() > deadline)
           throw new Error(`a directory did not start:\n${dirs.map((d) => d.output()).join('\n')}`);
@@ -65,7 +67,8 @@ test('scale-out: no duplicate, no lost or phantom membership, and a watcher on o
     processes.push(...gateways);
     const bases = [g1, g2].map((p) => `http://127.0.0.1:${p}/api/v1/scim/v2`);
     for (const base of bases) {
-      const deadline = Date.now() + 30_000;
+      // Generous: on a busy 2-core machine two replicas compile, migrate and bind one after the other.
+      const deadline = Date.now() + 60_000;
       for (;;) {
         const ok = await fetch(base.replace('/api/v1/scim/v2', '/readyz')).then(
           (r) => r.ok,
