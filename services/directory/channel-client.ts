@@ -50,6 +50,8 @@ interface Pending {
   deadline: number;
   retryable: boolean;
   attempt: number;
+  /** Answered (or expired): a resend waiting on its backoff is dropped. */
+  settled: boolean;
   timer: NodeJS.Timeout;
   resolve(value: unknown): void;
   reject(error: ServiceError): void;
@@ -98,6 +100,7 @@ export class Multiplexer {
         deadline: Date.now() + deadlineMs,
         retryable,
         attempt: 1,
+        settled: false,
         resolve,
         reject,
         timer: setTimeout(() => this.expire(pending), deadlineMs),
@@ -119,6 +122,7 @@ export class Multiplexer {
   }
 
   private send(pending: Pending): void {
+    if (pending.settled) return;
     if (this.closed) return this.settle(pending, serviceError(status.CANCELLED, 'closed'));
     const lane = this.lanes[this.next++ % this.lanes.length]!;
     const stream = lane.stream ?? this.open(lane);
@@ -178,6 +182,8 @@ export class Multiplexer {
   }
 
   private settle(pending: Pending, error?: ServiceError, value?: unknown): void {
+    if (pending.settled) return;
+    pending.settled = true;
     clearTimeout(pending.timer);
     if (error) pending.reject(error);
     else pending.resolve(value);
