@@ -141,10 +141,18 @@ export function userFromScim(body: Json, id = ''): User {
   };
 }
 
-/** Drops undefined values and empty objects, recursively one level. */
+/**
+ * The entries of `object` that hold a value (not undefined, not the empty string proto3 uses
+ * for "unset"), or undefined when none does. A loop rather than entries/filter/fromEntries:
+ * it runs for every attribute of every user of a page.
+ */
 function clean<T extends Json>(object: T): T | undefined {
-  const out = Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined && v !== '')) as T;
-  return Object.keys(out).length ? out : undefined;
+  let out: Json | undefined;
+  for (const key in object) {
+    const value = object[key];
+    if (value !== undefined && value !== '') (out ??= {})[key] = value;
+  }
+  return out as T | undefined;
 }
 
 export const etagOf = (version: number) => `W/"${version}"`;
@@ -183,34 +191,38 @@ export function userToScim(user: User, baseUrl: string): Json {
       type: 'direct',
     }));
   const multi = <T extends Json>(list: T[]) => (list.length ? list.map((item) => clean(item)!) : undefined);
+  // Built key by key, in the order clients read them, skipping what the user does not have.
   const resource: Json = {
     schemas: [USER_SCHEMA, ...(enterprise ? [ENTERPRISE_SCHEMA] : []), ...extensionSchemas],
     id: user.id,
-    externalId: user.externalId,
-    userName: user.userName,
-    name: user.name && clean({ ...user.name }),
-    displayName: user.displayName,
-    nickName: user.nickName,
-    profileUrl: user.profileUrl,
-    title: user.title,
-    userType: user.userType,
-    preferredLanguage: user.preferredLanguage,
-    locale: user.locale,
-    timezone: user.timezone,
-    active: user.active,
-    emails: multi(user.emails as unknown as Json[]),
-    phoneNumbers: multi(user.phoneNumbers as unknown as Json[]),
-    addresses: multi(user.addresses as unknown as Json[]),
-    groups: groups.length ? groups : undefined,
-    ...otherExtra,
-    ...(enterprise && { [ENTERPRISE_SCHEMA]: enterprise }),
-    meta: {
-      resourceType: 'User',
-      created: user.createdAt?.toISOString(),
-      lastModified: user.updatedAt?.toISOString(),
-      location: `${baseUrl}/Users/${user.id}`,
-      version: etagOf(user.version),
-    },
   };
-  return Object.fromEntries(Object.entries(resource).filter(([, v]) => v !== undefined));
+  const put = (key: string, value: unknown) => {
+    if (value !== undefined) resource[key] = value;
+  };
+  put('externalId', user.externalId);
+  put('userName', user.userName);
+  put('name', user.name && clean(user.name as unknown as Json));
+  put('displayName', user.displayName);
+  put('nickName', user.nickName);
+  put('profileUrl', user.profileUrl);
+  put('title', user.title);
+  put('userType', user.userType);
+  put('preferredLanguage', user.preferredLanguage);
+  put('locale', user.locale);
+  put('timezone', user.timezone);
+  put('active', user.active);
+  put('emails', multi(user.emails as unknown as Json[]));
+  put('phoneNumbers', multi(user.phoneNumbers as unknown as Json[]));
+  put('addresses', multi(user.addresses as unknown as Json[]));
+  if (groups.length) resource.groups = groups;
+  for (const key in otherExtra) put(key, otherExtra[key]);
+  if (enterprise) resource[ENTERPRISE_SCHEMA] = enterprise;
+  resource.meta = {
+    resourceType: 'User',
+    created: user.createdAt?.toISOString(),
+    lastModified: user.updatedAt?.toISOString(),
+    location: `${baseUrl}/Users/${user.id}`,
+    version: etagOf(user.version),
+  };
+  return resource;
 }
