@@ -6,6 +6,7 @@ import { HOST_PORT } from '../../services/shared/metrics-server.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { DEFAULT_RATE_LIMITS, type RateLimits } from './rate-limit.js';
 import { DEFAULT_REJECTION_LOG, type RejectionLogLimits } from './rejection-sampler.js';
+import { unixSocketPath } from '../../services/shared/unix-socket.js';
 
 /** The gateway's configuration, read from the environment once, in main.ts. */
 export interface GatewayConfig {
@@ -84,8 +85,13 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     return path || undefined;
   };
   const directoryAddress = env.DIRECTORY_ADDRESS || '127.0.0.1:50051';
-  if (!directoryAddress.split(',').every((a) => /^\s*[^\s,]+:\d{1,5}\s*$/.test(a))) {
-    problems.push('DIRECTORY_ADDRESS must be host:port, or a comma-separated list of IP:port replicas');
+  if (
+    !unixSocketPath(directoryAddress) &&
+    !directoryAddress.split(',').every((a) => /^\s*[^\s,]+:\d{1,5}\s*$/.test(a))
+  ) {
+    problems.push(
+      'DIRECTORY_ADDRESS must be host:port, a comma-separated list of IP:port replicas, or unix:/absolute/path',
+    );
   }
   const logLevel = env.LOG_LEVEL || 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { probeUnixSocket, unixSocketPath } from './unix-socket.js';
 
 /** The system error code of a failed listen: Node's `code`, or the one grpc-js quotes in its message. */
 function errnoOf(error: unknown): string | undefined {
@@ -10,7 +11,7 @@ function errnoOf(error: unknown): string | undefined {
 
 /**
  * The one line an operator reads when a process cannot listen where it was told to:
- * `what` names the listener ("the directory's port"), `address` is `host:port`.
+ * `what` names the listener ("the directory's port"), `address` is `host:port` or `unix:/path`.
  * No stack: a taken port is a fact about the machine, not a bug.
  */
 export function listenFailure(what: string, address: string, error: unknown): string {
@@ -38,6 +39,8 @@ export function hostPort(address: string): { host: string; port: number } {
  * handles its own listen failing.
  */
 export function probeListen(address: string): Promise<Error | undefined> {
+  const file = unixSocketPath(address);
+  if (file) return probeUnixSocket(file);
   const { host, port } = hostPort(address);
   return new Promise((resolve) => {
     const server = net.createServer();

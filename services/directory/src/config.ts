@@ -5,6 +5,7 @@ import { DEFAULT_DATABASE_URL, DEFAULT_DIRECTORY_ADDRESS } from '../defaults.js'
 import type { CertificateRoles } from './rpc/authorize.js';
 import { LOG_LEVELS } from '../../shared/logger.js';
 import { HOST_PORT } from '../../shared/metrics-server.js';
+import { unixSocketPath } from '../../shared/unix-socket.js';
 
 /** The directory's configuration, read from the environment once, in main.ts. */
 export interface DirectoryConfig {
@@ -16,7 +17,7 @@ export interface DirectoryConfig {
    * DATABASE_URL must exist: a mistyped path is an error naming it, not a new folder.
    */
   readonly createDatabaseFolder: boolean;
-  /** host:port to listen on for gRPC */
+  /** host:port, or unix:/absolute/path for a Unix domain socket, to listen on for gRPC */
   readonly address: string;
   /** host:port for GET /metrics, or undefined for none */
   readonly metricsAddress?: string;
@@ -50,7 +51,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       `DATABASE_URL names a SQLite file in a folder that does not exist: ${sqliteFile} (create ${path.dirname(sqliteFile)} first)`,
     );
   const address = env.DIRECTORY_ADDRESS || DEFAULT_DIRECTORY_ADDRESS;
-  if (!HOST_PORT.test(address)) problems.push('DIRECTORY_ADDRESS must be host:port');
+  if (!HOST_PORT.test(address) && !unixSocketPath(address))
+    problems.push('DIRECTORY_ADDRESS must be host:port or unix:/absolute/path');
   const metrics = env.METRICS_ADDRESS ?? DEFAULT_METRICS_ADDRESS;
   if (metrics && metrics !== 'off' && !HOST_PORT.test(metrics))
     problems.push('METRICS_ADDRESS must be host:port or off');

@@ -1,7 +1,9 @@
+import fs from 'node:fs';
 import { setLogger } from '@grpc/grpc-js';
 import { listenFailure } from '../../shared/listen-failure.js';
 import { serveMetrics } from '../../shared/metrics-server.js';
 import { signalListening } from '../../shared/ready-signal.js';
+import { releaseStaleSocket, unixSocketPath } from '../../shared/unix-socket.js';
 import { serviceLogger } from '../../shared/logger.js';
 import { serverCredentials } from '../tls.js';
 import { loadConfig, type DirectoryConfig } from './config.js';
@@ -40,11 +42,19 @@ async function main(): Promise<void> {
       logger.info({ file: config.credentialsFile, roles: issued }, 'issued local service credentials');
   }
   const { server, health } = buildServer({ db, feed }, logger, { certificateRoles: config.certificateRoles });
+  const socketFile = unixSocketPath(config.address);
+  const listener = socketFile ? "the directory's socket" : "the directory's port";
+  if (socketFile)
+    await releaseStaleSocket(socketFile).catch((error: unknown) => {
+      throw new StartFailure(listenFailure(listener, config.address, error));
+    });
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(config.address, serverCredentials(config.tls), (err, p) =>
-      err ? reject(new StartFailure(listenFailure("the directory's port", config.address, err))) : resolve(p),
+      err ? reject(new StartFailure(listenFailure(listener, config.address, err))) : resolve(p),
     ),
   );
+  // Only this machine's user may connect at all; service credentials are still required.
+  if (socketFile) fs.chmodSync(socketFile, 0o600);
   const metricsAddress = config.metricsAddress;
   const metrics = metricsAddress
     ? await serveMetrics(metricsAddress, registry).catch((error: unknown) => {
