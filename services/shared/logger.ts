@@ -10,12 +10,13 @@ export interface ServiceLogger {
 }
 
 /**
- * A service's JSON logger, writing asynchronously: a request's log line is buffered and
- * written by the event loop, off the request's path (a synchronous write to a pipe costs
- * the gateway a few percent of its CPU under load). The price is a buffer to flush at exit.
+ * A service's JSON logger, writing asynchronously and in batches: lines gather in a buffer
+ * written once it holds 4 KiB, or every 100 ms, off the request's path. One write per line
+ * cost the gateway about a tenth of its CPU at a few thousand requests a second. The price:
+ * a line reaches stdout up to 100 ms late, and the buffer is flushed at exit.
  */
 export function serviceLogger(service: string, level: string): ServiceLogger {
-  const destination = pino.destination({ sync: false });
+  const destination = pino.destination({ sync: false, minLength: 4096, periodicFlush: 100 });
   const logger = pino({ level, base: { service } }, destination);
   return {
     logger,
