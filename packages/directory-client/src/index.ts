@@ -57,7 +57,7 @@ export {
   type Query,
   type Value,
 } from './gen/wizer/directory/v1/query.js';
-export type {
+export {
   GetDepartmentRequest,
   GetUserRequest,
   ListDepartmentsRequest,
