@@ -8,7 +8,8 @@ const PROTO_OUTSIDE_THE_EDGES = {
   patterns: [
     {
       // A leading \# is literal: in these gitignore-style patterns an unescaped one starts a comment.
-      group: ['\\#proto/*'],
+      // The client package carries the same proto types, so it is an edge import too.
+      group: ['\\#proto/*', '@wizer/directory-client', '@wizer/directory-client/*'],
       message:
         'Proto types stop at the edges: rpc/ and mappers in the directory, routes and *-mapper.ts in the gateway.',
     },
@@ -16,7 +17,16 @@ const PROTO_OUTSIDE_THE_EDGES = {
 };
 
 export default tseslint.config(
-  { ignores: ['proto/gen/**', 'node_modules/**', 'data/**', 'dist/**', 'scripts/build.mjs'] },
+  {
+    ignores: [
+      'packages/directory-client/src/gen/**',
+      'packages/*/dist/**',
+      'node_modules/**',
+      'data/**',
+      'dist/**',
+      'scripts/build.mjs',
+    ],
+  },
   ...tseslint.configs.recommended,
   importX.flatConfigs.typescript,
   {

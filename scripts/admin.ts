@@ -4,10 +4,10 @@
  * Exit status: 0 done, 1 the directory could not be reached or said no, 2 a usage error.
  */
 import fs from 'node:fs';
-import { connectDirectory } from '../services/directory/client.js';
+import { clientCredentials, connectDirectory } from '@wizer/directory-client';
 import { credentialFromEnv, credentialsFileFor } from '../services/directory/credentials-file.js';
 import { DEFAULT_DATABASE_URL, DEFAULT_DIRECTORY_ADDRESS } from '../services/directory/src/config.js';
-import { clientCredentials, clientTlsFromEnv } from '../services/directory/tls.js';
+import { clientTlsFromEnv } from '../services/directory/tls.js';
 import { COMMANDS, overallUsage } from './admin/commands.js';
 import { addressProblem, describeFailure } from './admin/failures.js';
 import { commandUsage, findCommand, parseCommand, UsageError } from './admin/grammar.js';

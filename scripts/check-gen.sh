@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Fails when proto/gen is not what the protos generate (CI runs this).
+# Fails when the generated code (packages/directory-client/src/gen) is not what the protos
+# generate (CI runs this).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+gen=packages/directory-client/src/gen
 bash scripts/gen-proto.sh
-if ! git diff --quiet --exit-code -- proto/gen || [ -n "$(git ls-files --others --exclude-standard proto/gen)" ]; then
-  git status --short proto/gen
-  echo "proto/gen is stale: run 'npm run gen' and commit the result." >&2
+if ! git diff --quiet --exit-code -- "$gen" || [ -n "$(git ls-files --others --exclude-standard "$gen")" ]; then
+  git status --short "$gen"
+  echo "$gen is stale: run 'npm run gen' and commit the result." >&2
   exit 1
 fi
-echo "proto/gen is fresh."
+echo "$gen is fresh."

@@ -5,7 +5,7 @@
  * With DIRECTORY_ADDRESS, the admin credential is DIRECTORY_CREDENTIAL, or the one that directory
  * wrote beside its database (DATABASE_URL / DIRECTORY_CREDENTIALS_FILE say where).
  */
-import { connectDirectory } from '../services/directory/client.js';
+import { connectDirectory } from '@wizer/directory-client';
 import { credentialFromEnv } from '../services/directory/credentials-file.js';
 import { Operator } from '#proto/query.js';
 import { startScratchDirectory } from './lib/scratch-directory.js';

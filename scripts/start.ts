@@ -8,13 +8,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig as loadGatewayConfig } from '../gateway/src/config.js';
-import { connectDirectory } from '../services/directory/client.js';
+import { clientCredentials, connectDirectory } from '@wizer/directory-client';
 import { credentialFromEnv } from '../services/directory/credentials-file.js';
 import {
   DEFAULT_DIRECTORY_ADDRESS,
   loadConfig as loadDirectoryConfig,
 } from '../services/directory/src/config.js';
-import { clientCredentials, clientTlsFromEnv } from '../services/directory/tls.js';
+import { clientTlsFromEnv } from '../services/directory/tls.js';
 import { listenFailure, probeListen } from '../services/shared/listen-failure.js';
 import type { ListeningMessage } from '../services/shared/ready-signal.js';
 

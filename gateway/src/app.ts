@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Router from '@koa/router';
 import Koa from 'koa';
-import type { DirectoryClients } from '../../services/directory/client.js';
+import type { DirectoryClients } from '@wizer/directory-client';
 import { errorSummary } from '../../services/directory/error-summary.js';
 import { authenticate, type Caller } from './auth.js';
 import { scimErrors } from './errors/middleware.js';

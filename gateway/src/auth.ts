@@ -1,5 +1,5 @@
 import type { Middleware } from 'koa';
-import type { DirectoryClients } from '../../services/directory/client.js';
+import type { DirectoryClients } from '@wizer/directory-client';
 import { grpcToScim } from './errors/grpc-to-scim.js';
 import { ScimError } from './errors/scim-error.js';
 

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { credentialsFileFor } from '../../services/directory/credentials-file.js';
-import { clientTlsFromEnv, type ClientTlsFiles } from '../../services/directory/tls.js';
+import type { ClientTlsFiles } from '@wizer/directory-client';
+import { clientTlsFromEnv } from '../../services/directory/tls.js';
 import { LOG_LEVELS } from '../../services/shared/logger.js';
 import { HOST_PORT } from '../../services/shared/metrics-server.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';

@@ -1,7 +1,6 @@
-import { connectDirectory } from '../../services/directory/client.js';
+import { clientCredentials, connectDirectory } from '@wizer/directory-client';
 import { serviceLogger } from '../../services/shared/logger.js';
 import { credentialProvider } from '../../services/directory/credentials-file.js';
-import { clientCredentials } from '../../services/directory/tls.js';
 import { listenFailure } from '../../services/shared/listen-failure.js';
 import { serveMetrics } from '../../services/shared/metrics-server.js';
 import { signalListening } from '../../services/shared/ready-signal.js';

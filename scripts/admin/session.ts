@@ -1,4 +1,4 @@
-import type { DirectoryClients } from '../../services/directory/client.js';
+import type { DirectoryClients } from '@wizer/directory-client';
 import type { CommandSpec } from './grammar.js';
 
 /** What a command runs with. */

@@ -5,7 +5,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { connectDirectory } from '../../services/directory/client.js';
+import { connectDirectory } from '@wizer/directory-client';
 import { freePort, procStatusMb, ROOT, startProcess, waitFor } from './system.js';
 
 export interface StartupFigure {

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { User } from '#proto/user.js';
-import { connectDirectory } from '../../services/directory/client.js';
+import { connectDirectory } from '@wizer/directory-client';
 import { percentiles } from './load.js';
 import { freePort, startProcess, waitFor } from './system.js';
 

@@ -1,7 +1,7 @@
 import { Server, ServerCredentials, status, type ServiceError } from '@grpc/grpc-js';
 import anyTest, { type TestFn } from 'ava';
 import { DirectoryChannelServiceService } from '#proto/channel.js';
-import { connectDirectory, type DirectoryClients } from '../../services/directory/client.js';
+import { connectDirectory, type DirectoryClients } from '@wizer/directory-client';
 import { ChangeFeed } from '../../services/directory/src/domain/context.js';
 import { buildServer } from '../../services/directory/src/server.js';
 import {

@@ -9,7 +9,7 @@ import {
   userInput,
   type DirectoryFixture,
 } from '../helpers/directory.js';
-import { cmp, query } from '../../services/directory/query-builders.js';
+import { cmp, query } from '@wizer/directory-client';
 import { eventsQuery } from '../helpers/watch.js';
 
 const test = anyTest as TestFn<DirectoryFixture>;

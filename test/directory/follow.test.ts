@@ -1,7 +1,7 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
 import anyTest, { type TestFn } from 'ava';
 import type { Event } from '#proto/event.js';
-import { connectDirectory } from '../../services/directory/client.js';
+import { connectDirectory } from '@wizer/directory-client';
 import { newTenant, startDirectory, userInput, type DirectoryFixture } from '../helpers/directory.js';
 
 const test = anyTest as TestFn<DirectoryFixture>;

@@ -1,6 +1,6 @@
 import anyTest, { type TestFn } from 'ava';
 import { status } from '@grpc/grpc-js';
-import { cmp, query } from '../../services/directory/query-builders.js';
+import { cmp, query } from '@wizer/directory-client';
 import {
   grpcError,
   newTenant,

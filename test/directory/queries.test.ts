@@ -8,7 +8,7 @@ import {
   userInput,
   type DirectoryFixture,
 } from '../helpers/directory.js';
-import { and, anyEmail, cmp, not, or, query } from '../../services/directory/query-builders.js';
+import { and, anyEmail, cmp, not, or, query } from '@wizer/directory-client';
 
 interface Ctx extends DirectoryFixture {
   tenantId: string;

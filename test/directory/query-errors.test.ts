@@ -1,6 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import anyTest, { type TestFn } from 'ava';
-import { cmp, query } from '../../services/directory/query-builders.js';
+import { cmp, query } from '@wizer/directory-client';
 import { grpcError, newTenant, startDirectory, type DirectoryFixture } from '../helpers/directory.js';
 
 const test = anyTest as TestFn<DirectoryFixture>;

@@ -2,7 +2,7 @@ import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import anyTest, { type TestFn } from 'ava';
 import { AdminServiceClient, ServiceRole } from '#proto/admin.js';
 import { DirectoryServiceClient } from '#proto/directory.js';
-import type { DirectoryClients } from '../../services/directory/client.js';
+import type { DirectoryClients } from '@wizer/directory-client';
 import { ChangeFeed } from '../../services/directory/src/domain/context.js';
 import { issueServiceCredential } from '../../services/directory/src/domain/service-credentials.js';
 import { Authenticator } from '../../services/directory/src/rpc/authorize.js';

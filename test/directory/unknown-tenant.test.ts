@@ -1,7 +1,7 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
 import anyTest, { type TestFn } from 'ava';
 import { DirectoryServiceClient } from '#proto/directory.js';
-import { connectDirectory, type DirectoryClients } from '../../services/directory/client.js';
+import { connectDirectory, type DirectoryClients } from '@wizer/directory-client';
 import { grpcError, startDirectory, type DirectoryFixture } from '../helpers/directory.js';
 
 const test = anyTest as TestFn<DirectoryFixture>;

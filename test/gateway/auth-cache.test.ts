@@ -1,8 +1,7 @@
 import { status } from '@grpc/grpc-js';
 import test from 'ava';
 import type { Context } from 'koa';
-import type { DirectoryClients } from '../../services/directory/client.js';
-import { serviceError } from '../../services/directory/channel-client.js';
+import { serviceError, type DirectoryClients } from '@wizer/directory-client';
 import { authenticate } from '../../gateway/src/auth.js';
 
 const TOKEN = `wzr_scim_${'a'.repeat(43)}`;

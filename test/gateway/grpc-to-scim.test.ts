@@ -3,7 +3,7 @@ import path from 'node:path';
 import { status } from '@grpc/grpc-js';
 import test from 'ava';
 import { ErrorReason, errorReasonToJSON } from '#proto/errors.js';
-import { serviceError } from '../../services/directory/channel-client.js';
+import { serviceError } from '@wizer/directory-client';
 import { grpcToScim } from '../../gateway/src/errors/grpc-to-scim.js';
 import type { ScimType } from '../../gateway/src/errors/scim-error.js';
 import { ROOT } from '../helpers/processes.js';

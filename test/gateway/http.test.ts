@@ -5,7 +5,7 @@ import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { AdminServiceService } from '#proto/admin.js';
 import { DirectoryServiceService } from '#proto/directory.js';
 import { buildApp } from '../../gateway/src/app.js';
-import { connectDirectory } from '../../services/directory/client.js';
+import { connectDirectory } from '@wizer/directory-client';
 import { oktaUser, patchOp, startGateway, type GatewayFixture } from '../helpers/gateway.js';
 import { eventsQuery } from '../helpers/watch.js';
 

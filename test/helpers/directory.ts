@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { ServerCredentials, type ServiceError } from '@grpc/grpc-js';
-import { connectDirectory, type DirectoryClients } from '../../services/directory/client.js';
+import { connectDirectory, type DirectoryClients } from '@wizer/directory-client';
 import { ChangeFeed } from '../../services/directory/src/domain/context.js';
 import { issueServiceCredential } from '../../services/directory/src/domain/service-credentials.js';
 import type { Role } from '../../services/directory/src/domain/types.js';

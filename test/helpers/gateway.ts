@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { connectDirectory, type DirectoryClients } from '../../services/directory/client.js';
+import { connectDirectory, type DirectoryClients } from '@wizer/directory-client';
 import { buildApp } from '../../gateway/src/app.js';
 import type { Limits } from '../../gateway/src/limits.js';
 import type { RateLimits } from '../../gateway/src/rate-limit.js';

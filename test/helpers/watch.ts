@@ -1,5 +1,5 @@
 import type { Event } from '#proto/event.js';
-import type { DirectoryClients } from '../../services/directory/client.js';
+import type { DirectoryClients } from '@wizer/directory-client';
 
 /** Collects a tenant's watch stream from sequence 0 until stopped. */
 export function watchAll(clients: DirectoryClients, tenantId: string) {

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import test from 'ava';
 import { buildApp } from '../../gateway/src/app.js';
-import { connectDirectory } from '../../services/directory/client.js';
+import { connectDirectory } from '@wizer/directory-client';
 import { startGateway } from '../helpers/gateway.js';
 import { oktaUser } from '../helpers/gateway.js';
 import { freePort } from '../helpers/processes.js';

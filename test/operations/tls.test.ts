@@ -9,8 +9,8 @@ import { ChangeFeed } from '../../services/directory/src/domain/context.js';
 import { issueServiceCredential } from '../../services/directory/src/domain/service-credentials.js';
 import { buildServer } from '../../services/directory/src/server.js';
 import { openDatabase } from '../../services/directory/src/store/db.js';
-import { connectDirectory } from '../../services/directory/client.js';
-import { clientCredentials, serverCredentials } from '../../services/directory/tls.js';
+import { clientCredentials, connectDirectory } from '@wizer/directory-client';
+import { serverCredentials } from '../../services/directory/tls.js';
 import { buildApp } from '../../gateway/src/app.js';
 import { silentLogger } from '../helpers/directory.js';
 

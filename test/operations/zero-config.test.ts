@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
-import { connectDirectory } from '../../services/directory/client.js';
+import { connectDirectory } from '@wizer/directory-client';
 import { freePort, runTs, spawnTs, type Spawned } from '../helpers/processes.js';
 
 test('start:directory and start:gateway with only DATABASE_URL, DIRECTORY_ADDRESS and PORT: credentials made locally, the CLI finds them, strangers are refused', async (t) => {

@@ -2,7 +2,7 @@ import test from 'ava';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { connectDirectory } from '../../services/directory/client.js';
+import { connectDirectory } from '@wizer/directory-client';
 import { credentialFromEnv } from '../../services/directory/credentials-file.js';
 import { fullLog, watchAll } from '../helpers/watch.js';
 import { freshDatabase } from '../helpers/database.js';

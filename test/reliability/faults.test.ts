@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import anyTest, { type TestFn } from 'ava';
-import { connectDirectory } from '../../services/directory/client.js';
+import { connectDirectory } from '@wizer/directory-client';
 import { credentialFromEnv } from '../../services/directory/credentials-file.js';
 import { oktaUser, patchOp } from '../helpers/gateway.js';
 import { freePort, spawnTs, type Spawned } from '../helpers/processes.js';

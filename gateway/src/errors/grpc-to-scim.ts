@@ -1,5 +1,5 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
-import { ErrorReason, reasonOf } from '../../../services/directory/wire.js';
+import { ErrorReason, reasonOf } from '@wizer/directory-client';
 import { ScimError, versionMismatch, type ScimType } from './scim-error.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { DirectoryClients } from '../../../services/directory/client.js';
+import type { DirectoryClients } from '@wizer/directory-client';
 import { errorSummary } from '../../../services/directory/error-summary.js';
 import {
   RejectionSampler,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'koa';
-import type { DirectoryClients } from '../../../services/directory/client.js';
+import type { DirectoryClients } from '@wizer/directory-client';
 import { UNAUTHORIZED, type Caller } from '../auth.js';
 import { readJson } from '../body.js';
 import { SCIM_CONTENT_TYPE } from '../errors/middleware.js';

@@ -1,5 +1,5 @@
 import type Router from '@koa/router';
-import type { DirectoryClients } from '../../../services/directory/client.js';
+import type { DirectoryClients } from '@wizer/directory-client';
 
 /**
  * /healthz (the process is alive), /readyz (the directory answers). Metrics are not

@@ -1,5 +1,5 @@
 import type { Query } from '#proto/query.js';
-import { and, cmp } from '../../../services/directory/query-builders.js';
+import { and, cmp } from '@wizer/directory-client';
 import { badRequest } from '../errors/scim-error.js';
 import type { Limits } from '../limits.js';
 import { pick } from './coerce.js';

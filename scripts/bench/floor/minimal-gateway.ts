@@ -7,8 +7,7 @@
 import Router from '@koa/router';
 import Koa from 'koa';
 import getRawBody from 'raw-body';
-import { connectDirectory } from '../../../services/directory/client.js';
-import { cmp, query } from '../../../services/directory/query-builders.js';
+import { cmp, connectDirectory, query } from '@wizer/directory-client';
 import { User } from '#proto/user.js';
 
 // The minimal directory serves the channel only: at least one stream.

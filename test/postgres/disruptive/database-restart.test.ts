@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import test from 'ava';
 import knexFactory from 'knex';
-import { connectDirectory } from '../../../services/directory/client.js';
+import { connectDirectory } from '@wizer/directory-client';
 import { credentialFromEnv } from '../../../services/directory/credentials-file.js';
 import { freshDatabase, postgresServerUrl } from '../../helpers/database.js';
 import { oktaUser } from '../../helpers/gateway.js';

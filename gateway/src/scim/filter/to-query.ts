@@ -1,5 +1,5 @@
 import type { Filter as QueryFilter } from '#proto/query.js';
-import { and, anyEmail, cmp, not, or } from '../../../../services/directory/query-builders.js';
+import { and, anyEmail, cmp, not, or } from '@wizer/directory-client';
 import { badRequest } from '../../errors/scim-error.js';
 import { resolvePath, type AttributeDef, type ResourceTypeDef } from '../schemas.js';
 import type { CompValue, Filter } from './ast.js';

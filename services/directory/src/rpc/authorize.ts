@@ -6,7 +6,7 @@ import { authenticateServiceCredential, type Principal } from '../domain/service
 import type { Role } from '../domain/types.js';
 import type { KnownTenants } from './known-tenants.js';
 import { toStatus, type Logger } from './errors.js';
-import { AUTHORIZATION_HEADER, ErrorReason, reasonMetadata } from '../../wire.js';
+import { AUTHORIZATION_HEADER, ErrorReason, reasonMetadata } from '@wizer/directory-client';
 
 /** DirectoryService calls that change nothing: what a reader may make. */
 const READS = new Set([

@@ -12,7 +12,7 @@ import {
   permissionProblem,
 } from './authorize.js';
 import { toStatus, type Logger } from './errors.js';
-import { ACTOR_HEADER, REASON_TRAILER } from '../../wire.js';
+import { ACTOR_HEADER, REASON_TRAILER } from '@wizer/directory-client';
 import type { KnownTenants } from './known-tenants.js';
 
 type Call = NonNullable<ExchangeRequest['call']>;

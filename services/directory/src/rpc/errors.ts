@@ -11,7 +11,7 @@ import {
 } from '../domain/errors.js';
 import type { InvalidReason } from '../domain/errors.js';
 import { errorSummary } from '../../error-summary.js';
-import { ErrorReason, PRUNED_THROUGH_TRAILER, reasonMetadata } from '../../wire.js';
+import { ErrorReason, PRUNED_THROUGH_TRAILER, reasonMetadata } from '@wizer/directory-client';
 
 /** The domain's reasons for invalid arguments, as the contract names them (tsc checks every one is mapped). */
 const INVALID: Record<InvalidReason, ErrorReason> = {

@@ -2,7 +2,7 @@ import type { handleUnaryCall, ServerUnaryCall, ServerWritableStream } from '@gr
 import type { CallContext } from '../domain/context.js';
 import { InvalidArgumentError } from '../domain/errors.js';
 import { principalOf } from './authorize.js';
-import { ACTOR_HEADER } from '../../wire.js';
+import { ACTOR_HEADER } from '@wizer/directory-client';
 import { toStatus, type Logger } from './errors.js';
 
 /** Adapts an async handler to grpc-js, sending every failure through `toStatus`. */

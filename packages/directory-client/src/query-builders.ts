@@ -1,5 +1,5 @@
-import type { Filter, Query } from '#proto/query.js';
-import { Operator } from '#proto/query.js';
+import type { Filter, Query } from './gen/wizer/directory/v1/query.js';
+import { Operator } from './gen/wizer/directory/v1/query.js';
 
 /** Builders for the typed query of the directory contract, for any client. */
 type Scalar = string | boolean | number | Date | null;

@@ -1,6 +1,6 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
-import type { WatchEventsRequest } from '#proto/directory.js';
-import type { Event } from '#proto/event.js';
+import type { WatchEventsRequest } from './gen/wizer/directory/v1/directory.js';
+import type { Event } from './gen/wizer/directory/v1/event.js';
 
 type Watch = (request: WatchEventsRequest, signal?: AbortSignal) => AsyncIterable<Event>;
 

@@ -1,5 +1,5 @@
 import { Metadata, type ServiceError } from '@grpc/grpc-js';
-import { ErrorReason, errorReasonFromJSON, errorReasonToJSON } from '#proto/errors.js';
+import { ErrorReason, errorReasonFromJSON, errorReasonToJSON } from './gen/wizer/directory/v1/errors.js';
 
 /**
  * The contract's words outside the messages: the metadata entries callers and the

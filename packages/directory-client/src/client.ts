@@ -7,13 +7,13 @@ import {
   type ClientUnaryCall,
   type ServiceError,
 } from '@grpc/grpc-js';
-import { service as healthService } from 'grpc-health-check';
-import { AdminServiceClient } from '#proto/admin.js';
-import { DirectoryServiceClient, type WatchEventsRequest } from '#proto/directory.js';
-import type { Event } from '#proto/event.js';
-import { DirectoryChannelServiceClient } from '#proto/channel.js';
+import { AdminServiceClient } from './gen/wizer/directory/v1/admin.js';
+import { DirectoryServiceClient, type WatchEventsRequest } from './gen/wizer/directory/v1/directory.js';
+import type { Event } from './gen/wizer/directory/v1/event.js';
+import { DirectoryChannelServiceClient } from './gen/wizer/directory/v1/channel.js';
 import { CHANNEL_CALLS, Multiplexer } from './channel-client.js';
 import { follow } from './follow.js';
+import { HEALTH_SERVICE, type HealthCheckResponse } from './health.js';
 import { ACTOR_HEADER, AUTHORIZATION_HEADER } from './wire.js';
 
 /**
@@ -195,7 +195,7 @@ export function connectDirectory(address: string, options: ClientOptions): Direc
     ...options.channelOptions,
     channelOverride: directory.getChannel(),
   });
-  const HealthClient = makeGenericClientConstructor(healthService as never, 'Health');
+  const HealthClient = makeGenericClientConstructor(HEALTH_SERVICE, 'Health');
   const health = new HealthClient(address, creds, {
     ...options.channelOptions,
     channelOverride: directory.getChannel(),
@@ -204,7 +204,7 @@ export function connectDirectory(address: string, options: ClientOptions): Direc
       req: { service: string },
       md: Metadata,
       o: Partial<CallOptions>,
-      cb: Callback<{ status: string | number }>,
+      cb: Callback<HealthCheckResponse>,
     ): void;
   };
   const promised = {
@@ -250,7 +250,7 @@ export function connectDirectory(address: string, options: ClientOptions): Direc
           { service: '' },
           new Metadata(),
           { deadline: new Date(Date.now() + deadlineMs) },
-          (error, response) => resolve(!error && (response.status === 'SERVING' || response.status === 1)),
+          (error, response) => resolve(!error && response.status === 1),
         );
       });
     },

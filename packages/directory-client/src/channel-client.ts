@@ -3,7 +3,7 @@ import {
   DirectoryChannelServiceClient,
   type ExchangeRequest,
   type ExchangeResponse,
-} from '#proto/channel.js';
+} from './gen/wizer/directory/v1/channel.js';
 import { REASON_TRAILER } from './wire.js';
 
 /** A call the channel carries, by name (`createUser`, `authenticateToken`, …). */
