@@ -225,3 +225,69 @@ test('a credential check is trusted for the cache time only (injected clock)', a
   now += 2;
   await t.throwsAsync(authenticator.principalFor(call), { message: /revoked/ });
 });
+
+test('the console role: operators’ sign-in, reads, tokens and tenant state, with the operator as the actor; nothing else', async (t) => {
+  const { secret } = await t.context.issueCredential('console');
+  const consoleClients = t.context.connectWith(secret, 'operator:alice');
+  const { tenantId } = t.context;
+  t.truthy((await consoleClients.admin.listTenants({})).tenants.length);
+  await consoleClients.directory.summarizeTenant({ tenantId, since: undefined });
+  const issued = await consoleClients.admin.issueToken({ tenantId, description: 'c', expiresAt: undefined });
+  await consoleClients.admin.revokeToken({ tenantId, tokenId: issued.info!.id });
+  const { events } = await t.context.clients.directory.listEvents({
+    tenantId,
+    resourceId: issued.info!.id,
+    resourceName: '',
+    kinds: [],
+    problemsOnly: false,
+    since: undefined,
+    until: undefined,
+    beforeSequence: 0,
+    limit: 10,
+  });
+  t.deepEqual(
+    events.map((e) => [e.kind, e.actor]),
+    [
+      ['token.revoked', 'operator:alice'],
+      ['token.issued', 'operator:alice'],
+    ],
+  );
+  // An actor that is not an operator's is not believed.
+  const odd = t.context.connectWith(secret, 'token:forged');
+  const again = await odd.admin.issueToken({ tenantId, description: 'd', expiresAt: undefined });
+  await t.context.clients.admin.revokeToken({ tenantId, tokenId: again.info!.id });
+  const [issuedEvent] = (
+    await t.context.clients.directory.listEvents({
+      tenantId,
+      resourceId: again.info!.id,
+      resourceName: '',
+      kinds: ['token.issued'],
+      problemsOnly: false,
+      since: undefined,
+      until: undefined,
+      beforeSequence: 0,
+      limit: 1,
+    })
+  ).events;
+  t.is(issuedEvent!.actor, 'console:test-console');
+  for (const call of [
+    () => consoleClients.admin.createTenant({ name: 'Evil' }),
+    () => consoleClients.admin.addOperator({ name: 'mallory', role: 1 }),
+    () => consoleClients.admin.listOperators({}),
+    () => consoleClients.admin.listServiceCredentials({}),
+    () => consoleClients.directory.createUser({ tenantId, user: userInput('c@example.com'), requestId: '' }),
+    () =>
+      consoleClients.directory.recordRejection({
+        tenantId,
+        operation: 'x',
+        reason: 'x',
+        httpStatus: 400,
+        scimType: '',
+        resourceType: '',
+        resourceId: '',
+        resourceName: '',
+        repeats: 0,
+      }),
+  ])
+    t.is((await grpcError(call())).code, status.PERMISSION_DENIED);
+});

@@ -9,6 +9,7 @@ import * as log from '../domain/provisioning-log.js';
 import { explainUser } from '../domain/user-explanation.js';
 import * as users from '../domain/users.js';
 import { toStatus, type Logger } from './errors.js';
+import { insightHandlers } from './insight-handlers.js';
 import { contextOf, unary } from './handle.js';
 import {
   departmentToProto,
@@ -211,6 +212,8 @@ export function directoryHandlers(deps: Deps, logger: Logger): DirectoryServiceS
     explainUser: unary(logger, async (req, call) =>
       explanationToProto(await explainUser(deps, contextOf(call, req.tenantId), req.user)),
     ),
+
+    ...insightHandlers(deps, logger),
 
     watchEvents: (call: ServerWritableStream<WatchEventsRequest, Event>) => {
       const abort = new AbortController();
