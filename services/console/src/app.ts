@@ -60,6 +60,12 @@ export function buildConsoleApp(options: ConsoleOptions): Koa {
     logger: options.logger ?? { info() {}, error() {} },
   };
   const app = new Koa();
+  // A browser leaving a page ends its event stream early: that is not a fault.
+  app.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'ERR_STREAM_PREMATURE_CLOSE' || error.code === 'ECONNRESET' || error.code === 'EPIPE')
+      return;
+    deps.logger.error({ err: String(error.message) }, 'console error');
+  });
 
   // Errors: a page saying what happened; directory refusals mapped to statuses.
   app.use(async (ctx, next) => {
