@@ -84,6 +84,7 @@ export const SCRIPT = `
   });
   source.addEventListener('entry', function (message) {
     var data = JSON.parse(message.data);
+    if (feed.querySelector('li[data-seq="' + data.sequence + '"]')) return;
     var template = document.createElement('template');
     template.innerHTML = data.html;
     var item = template.content.firstElementChild;

@@ -51,6 +51,12 @@ export class SessionStore {
     return session;
   }
 
+  /** Whether the session is live, without renewing it (an open event stream is not activity). */
+  alive(id: string): boolean {
+    const session = this.sessions.get(id);
+    return session !== undefined && session.expiresAt > this.now();
+  }
+
   destroy(id: string | undefined): void {
     if (id) this.sessions.delete(id);
   }

@@ -39,9 +39,16 @@ function confirmPage(
   );
 }
 
-const backTo = (ctx: Context, tenantId: string, done: string) => {
+/** What the tenant's page says after an action: by a code, so a link cannot make it say anything else. */
+export const DONE: Record<string, string> = {
+  revoked: 'Revoked the token: SCIM requests with it are refused within a second.',
+  disabled: 'Disabled the tenant: its tokens stop authenticating within a second.',
+  enabled: 'Enabled the tenant: its live tokens authenticate again.',
+};
+
+const backTo = (ctx: Context, tenantId: string, done: keyof typeof DONE) => {
   ctx.status = 303;
-  ctx.redirect(`/tenants/${tenantId}?done=${encodeURIComponent(done)}`);
+  ctx.redirect(`/tenants/${tenantId}?done=${done}`);
 };
 
 export function actionRoutes(routes: Router, deps: ConsoleDeps): void {
@@ -108,11 +115,11 @@ export function actionRoutes(routes: Router, deps: ConsoleDeps): void {
   routes.post('/tenants/:id/tokens/:token/revoke', async (ctx) => {
     requireAdmin(ctx);
     const tenant = await tenantOf(ctx, deps, ctx.params.id!);
-    const info = await deps.directory.admin.revokeToken(
+    await deps.directory.admin.revokeToken(
       { tenantId: tenant.id, tokenId: ctx.params.token! },
       asOperator(ctx),
     );
-    backTo(ctx, tenant.id, `Revoked the token ${info.prefix}…`);
+    backTo(ctx, tenant.id, 'revoked');
   });
 
   for (const verb of ['disable', 'enable'] as const) {
@@ -137,7 +144,7 @@ export function actionRoutes(routes: Router, deps: ConsoleDeps): void {
       const call = asOperator(ctx);
       if (verb === 'disable') await deps.directory.admin.disableTenant({ tenantId: tenant.id }, call);
       else await deps.directory.admin.enableTenant({ tenantId: tenant.id }, call);
-      backTo(ctx, tenant.id, verb === 'disable' ? 'Disabled the tenant.' : 'Enabled the tenant.');
+      backTo(ctx, tenant.id, verb === 'disable' ? 'disabled' : 'enabled');
     });
   }
 }

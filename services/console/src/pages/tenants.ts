@@ -4,6 +4,7 @@ import { PassThrough } from 'node:stream';
 import type { CountUserCreationsResponse, TenantSummary } from '#proto/directory.js';
 import { asOperator, send, sessionOf, type ConsoleDeps } from '../context.js';
 import { ago, count, html, raw, when, type Html } from '../html.js';
+import { DONE } from './actions.js';
 import { feedItem, param, tenantOf, tenantTabs, tokenStatus } from './common.js';
 
 const PAGE = 50;
@@ -218,8 +219,10 @@ export function tenantRoutes(routes: Router, deps: ConsoleDeps): void {
       curve(ctx, deps, tenantId),
     ]);
     const counts = summaryCounts(summary, now);
+    // The feed shows the entries listed; the stream follows after the newest of them.
+    const after = recent.events[0]?.sequence ?? 0;
     const admin = sessionOf(ctx).operator.role === 'admin';
-    const done = param(ctx, 'done');
+    const done = DONE[param(ctx, 'done')];
     const card = (name: keyof typeof counts, label: string) =>
       html`<div class="card">
         <div class="label">${label}</div>
@@ -263,8 +266,8 @@ export function tenantRoutes(routes: Router, deps: ConsoleDeps): void {
             <ol
               id="feed"
               class="feed"
-              data-stream="/tenants/${tenantId}/stream?after=${summary.lastSequence}"
-              data-last="${summary.lastSequence}"
+              data-stream="/tenants/${tenantId}/stream?after=${after}"
+              data-last="${after}"
             >
               ${recent.events.map(feedItem)}
             </ol>
@@ -404,10 +407,17 @@ export function tenantRoutes(routes: Router, deps: ConsoleDeps): void {
         () => {},
       );
     };
-    const heartbeat = setInterval(() => out.write(': keep-alive\n\n'), 15_000);
+    // The stream ends with the session (signed out, or expired): the browser's reconnect then
+    // meets the sign-in.
+    const sessionId = sessionOf(ctx).id;
+    const heartbeat = setInterval(() => {
+      if (!deps.sessions.alive(sessionId)) abort.abort();
+      else out.write(': keep-alive\n\n');
+    }, 15_000);
     void (async () => {
       try {
         for await (const event of deps.directory.follow({ tenantId, afterSequence: after }, abort.signal)) {
+          if (!deps.sessions.alive(sessionId)) break;
           const data = JSON.stringify({ sequence: event.sequence, html: feedItem(event).text });
           out.write(`id: ${event.sequence}\nevent: entry\ndata: ${data}\n\n`);
           summaryTimer ??= setTimeout(sendSummary, 500);
