@@ -8,7 +8,13 @@ import {
 import type { Knex } from 'knex';
 import { read, writeTransaction } from '../store/transaction.js';
 import { now, type Deps } from './context.js';
-import { ConflictError, InvalidArgumentError, NotFoundError, UnauthenticatedError } from './errors.js';
+import {
+  ConflictError,
+  InvalidArgumentError,
+  NotFoundError,
+  PermissionDeniedError,
+  UnauthenticatedError,
+} from './errors.js';
 
 /**
  * Operators: the people who sign in to the operator console. Issued with the admin CLI
@@ -137,4 +143,17 @@ export async function authenticateOperator(
   const matches = await verifyPassword(password.slice(0, 200), row?.password_hash ?? (await decoy));
   if (!row || !matches) throw new UnauthenticatedError('wrong operator name or password');
   return rowToOperator(row);
+}
+
+/**
+ * The console acts for the operator it names (`operator:<name>`): its changes are allowed only
+ * for an operator who exists and is an admin, whatever the console itself decided.
+ */
+export async function requireAdminOperator(deps: Deps, actor: string): Promise<void> {
+  const name = actor.startsWith('operator:') ? actor.slice('operator:'.length) : '';
+  const row = name ? await read(deps.db, (db) => byName(db, name)) : undefined;
+  if (row?.role !== 'admin')
+    throw new PermissionDeniedError(
+      name ? `operator ${name} is not an admin operator` : 'the console must name the operator it acts for',
+    );
 }

@@ -20,6 +20,13 @@ const OPERATOR_ROLES: Record<operators.OperatorRole, OperatorRole> = {
 const operatorRoleFromProto = (role: OperatorRole): string =>
   (Object.keys(OPERATOR_ROLES) as operators.OperatorRole[]).find((name) => OPERATOR_ROLES[name] === role) ??
   '';
+/** The console's changes (tokens, tenant state) are made for an admin operator only. */
+async function actorMayChange(deps: Deps, call: Parameters<typeof actorOf>[0]): Promise<string> {
+  const actor = actorOf(call);
+  if (principalOf(call).role === 'console') await operators.requireAdminOperator(deps, actor);
+  return actor;
+}
+
 const operatorToProto = (operator: operators.OperatorInfo): OperatorAccount => ({
   ...operator,
   role: OPERATOR_ROLES[operator.role],
@@ -42,7 +49,7 @@ export function adminHandlers(deps: Deps, logger: Logger, authenticator: Authent
       return { tenants: visible.map(tenantToProto) };
     }),
     disableTenant: unary(logger, async (req, call) =>
-      tenantToProto(await tokens.disableTenant(deps, req.tenantId, actorOf(call))),
+      tenantToProto(await tokens.disableTenant(deps, req.tenantId, await actorMayChange(deps, call))),
     ),
     issueToken: unary(logger, async (req, call) => {
       const issued = await tokens.issueToken(
@@ -50,7 +57,7 @@ export function adminHandlers(deps: Deps, logger: Logger, authenticator: Authent
         req.tenantId,
         req.description,
         req.expiresAt,
-        actorOf(call),
+        await actorMayChange(deps, call),
       );
       return { token: issued.token, info: tokenToProto(issued.info) };
     }),
@@ -58,7 +65,9 @@ export function adminHandlers(deps: Deps, logger: Logger, authenticator: Authent
       tokens: (await tokens.listTokens(deps, req.tenantId)).map(tokenToProto),
     })),
     revokeToken: unary(logger, async (req, call) =>
-      tokenToProto(await tokens.revokeToken(deps, req.tenantId, req.tokenId, actorOf(call))),
+      tokenToProto(
+        await tokens.revokeToken(deps, req.tenantId, req.tokenId, await actorMayChange(deps, call)),
+      ),
     ),
     authenticateToken: unary(logger, async (req) => tokens.authenticateToken(deps, req.token)),
     issueServiceCredential: unary(logger, async (req) => {
@@ -79,7 +88,7 @@ export function adminHandlers(deps: Deps, logger: Logger, authenticator: Authent
       return { info: serviceCredentialToProto(info), alreadyRevoked: !changed };
     }),
     enableTenant: unary(logger, async (req, call) =>
-      tenantToProto(await tokens.enableTenant(deps, req.tenantId, actorOf(call))),
+      tenantToProto(await tokens.enableTenant(deps, req.tenantId, await actorMayChange(deps, call))),
     ),
     addOperator: unary(logger, async (req) => {
       const added = await operators.addOperator(deps, {

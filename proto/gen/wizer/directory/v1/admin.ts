@@ -43,7 +43,8 @@ export enum ServiceRole {
   /**
    * SERVICE_ROLE_CONSOLE - The operator console: AuthenticateOperator, reads of any tenant and WatchEvents,
    * ListTenants, ListTokens, IssueToken, RevokeToken, DisableTenant and EnableTenant. Its
-   * `x-wizer-actor` ("operator:<name>", the signed-in operator) is recorded as the actor.
+   * `x-wizer-actor` ("operator:<name>", the signed-in operator) is recorded as the actor;
+   * its changes are PERMISSION_DENIED unless that names an existing admin operator.
    */
   SERVICE_ROLE_CONSOLE = 4,
   UNRECOGNIZED = -1,
