@@ -10,7 +10,7 @@ import {
   startConsole,
   type ConsoleFixture,
 } from '../helpers/console.js';
-import { oktaUser } from '../helpers/gateway.js';
+import { oktaUser, patchOp } from '../helpers/gateway.js';
 
 /**
  * The operator console in a real headless Chromium, against a real directory, gateway and
@@ -185,6 +185,29 @@ function registerTests(): void {
       N,
     );
     await shot(page, 'tenant');
+
+    // A rejected request shows up live too, then grouped by its reason.
+    t.is(await page.textContent('[data-count="rejections"]'), '0', 'precondition: no rejection yet');
+    const duplicate = await fixture.scim('POST', '/Users', { token, body: oktaUser('import0@example.com') });
+    t.is(duplicate.status, 409, 'precondition: the duplicate is refused');
+    await page.waitForFunction(
+      () =>
+        (globalThis as unknown as Win).document.querySelector('[data-count="rejections"]')?.textContent ===
+        '1',
+    );
+    await page.waitForFunction(() =>
+      Array.from((globalThis as unknown as Win).document.querySelectorAll('#feed li')).some((li) =>
+        (li.textContent ?? '').includes('request.rejected'),
+      ),
+    );
+    await page.reload();
+    const groups = page.locator('table[data-table="rejections"] tbody tr');
+    t.is(await groups.count(), 1);
+    const [reason, n, examples] = await groups.first().locator('td').allTextContents();
+    t.regex(reason!, /userName/i);
+    t.is(n!.trim(), '1');
+    t.regex(examples!, /import0@example\.com/);
+    await shot(page, 'tenant-rejections');
     await context.close();
   });
 
@@ -210,6 +233,12 @@ function registerTests(): void {
         'precondition: she was provisioned after',
       );
 
+      // Later the group is renamed in Okta.
+      const renamed = await fixture.scim('PATCH', `/Groups/${group.body.id}`, {
+        token,
+        body: patchOp({ op: 'replace', value: { id: group.body.id, displayName: 'Platform Engineering' } }),
+      });
+      t.is(renamed.status, 204, 'precondition: the group was renamed');
       const { context, page } = await signedIn(t, 'bob');
       await page.goto(`${fixture.consoleUrl}/tenants/${tenantId}/people`);
       await page.fill('input[name=q]', 'ada.love');
@@ -219,7 +248,7 @@ function registerTests(): void {
       t.regex((await page.textContent('[data-exists]')) ?? '', /Exists: yes/);
       t.is(await page.textContent('[data-active]'), 'yes');
       const skipped = (await page.textContent('table[data-table="skipped"]')) ?? '';
-      t.regex(skipped, /Platform/);
+      t.regex(skipped, /Platform/, 'the department as it was named when the push skipped her');
       t.regex(skipped, new RegExp(ada.externalId));
       t.regex(skipped, /externalId/);
       t.regex(skipped, /before they were created/);
@@ -233,6 +262,13 @@ function registerTests(): void {
         page.click('table[data-table="skipped"] a'),
       ]);
       t.regex((await page.textContent('.cards')) ?? '', /pushed/);
+      const renames = page.locator('table[data-table="renames"] tbody tr');
+      t.is(await renames.count(), 1);
+      t.deepEqual(
+        (await renames.first().locator('td').allTextContents()).slice(1, 3),
+        ['Platform', 'Platform Engineering'],
+        'the rename, from and to',
+      );
       await shot(page, 'department');
       await page.goto(`${fixture.consoleUrl}/tenants/${tenantId}/departments`);
       t.regex((await page.textContent('table[data-table="departments"]')) ?? '', /Platform/);
