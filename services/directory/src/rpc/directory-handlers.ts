@@ -219,8 +219,18 @@ export function directoryHandlers(deps: Deps, logger: Logger): DirectoryServiceS
       const abort = new AbortController();
       call.on('cancelled', () => abort.abort());
       call.on('close', () => abort.abort());
+      // The service's shutdown ends the watch; the listener goes with the watch (each watch
+      // would otherwise leave one on the service-long signal).
+      const onShutdown = () => abort.abort();
       if (deps.feed.closed.aborted) abort.abort();
-      else deps.feed.closed.addEventListener('abort', () => abort.abort(), { once: true });
+      else {
+        deps.feed.closed.addEventListener('abort', onShutdown, { once: true });
+        abort.signal.addEventListener(
+          'abort',
+          () => deps.feed.closed.removeEventListener('abort', onShutdown),
+          { once: true },
+        );
+      }
       void (async () => {
         try {
           const ctx = contextOf(call, call.request.tenantId);
@@ -228,8 +238,13 @@ export function directoryHandlers(deps: Deps, logger: Logger): DirectoryServiceS
             // Respect back-pressure: a slow reader must not make us buffer the whole log.
             if (!call.write(eventToProto(event))) {
               await new Promise<void>((resolve) => {
-                call.once('drain', resolve);
-                abort.signal.addEventListener('abort', () => resolve(), { once: true });
+                const done = () => {
+                  call.off('drain', done);
+                  abort.signal.removeEventListener('abort', done);
+                  resolve();
+                };
+                call.once('drain', done);
+                abort.signal.addEventListener('abort', done, { once: true });
               });
             }
           }
