@@ -102,6 +102,34 @@ function registerTests(): void {
     await context.close();
   });
 
+  test.serial(
+    'without JavaScript the pages read the same: sign-in, counts, the log, the curve',
+    async (t) => {
+      const { fixture } = t.context;
+      const { tenantId, token } = await fixture.tenant('No Script');
+      for (let i = 0; i < 3; i++)
+        t.is(
+          (await fixture.scim('POST', '/Users', { token, body: oktaUser(`plain${i}@example.com`) })).status,
+          201,
+        );
+      const context = await t.context.browser.newContext({ javaScriptEnabled: false });
+      const page = await context.newPage();
+      await page.goto(`${fixture.consoleUrl}/tenants/${tenantId}`);
+      await page.fill('#name', 'bob');
+      await page.fill('#password', t.context.bob);
+      await Promise.all([
+        page.waitForURL(new RegExp(`/tenants/${tenantId}$`)),
+        page.click('button[type=submit]'),
+      ]);
+      t.is(await page.textContent('[data-count="users"]'), '3');
+      t.true((await page.locator('#feed li').count()) >= 3, 'the latest entries are listed');
+      t.regex((await page.textContent('#feed')) ?? '', /plain2@example\.com/);
+      t.regex((await page.textContent('#curve')) ?? '', /3 users created in the window/);
+      t.is(await page.textContent('#live-status'), 'as of loading', 'no live updates without the script');
+      await context.close();
+    },
+  );
+
   test.serial('a wrong password is refused, and so is a stranger', async (t) => {
     const context = await t.context.browser.newContext();
     const page = await context.newPage();

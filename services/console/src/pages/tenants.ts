@@ -134,8 +134,8 @@ export function tenantRoutes(routes: Router, deps: ConsoleDeps): void {
       'Tenants',
       html`<h1>Tenants</h1>
         <p class="muted">
-          ${tenants.length} tenants. Users and departments now; rejected SCIM requests of the last 24 hours;
-          each token’s last use.
+          ${tenants.length} ${tenants.length === 1 ? 'tenant' : 'tenants'}. Users and departments now;
+          rejected SCIM requests of the last 24 hours; each token’s last use.
         </p>
         <table data-table="tenants">
           <thead>
