@@ -92,9 +92,7 @@ const credentials = readCredentialsFile(credentialsFile);
 const admin = connectDirectory(address, { actor: 'admin:bench', credential: credentials.admin });
 const consoleClients = connectDirectory(address, { actor: 'console', credential: credentials.console });
 const { password } = await admin.admin.addOperator({ name: 'bench', role: OperatorRole.OPERATOR_ROLE_ADMIN });
-const server = createConsoleServer(
-  buildConsoleApp({ directory: consoleClients, sessionMinutes: 60, secure: false }),
-);
+const server = createConsoleServer(buildConsoleApp({ directory: consoleClients, sessionMinutes: 60 }));
 server.listen(0, '127.0.0.1');
 await new Promise((resolve) => server.once('listening', resolve));
 const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

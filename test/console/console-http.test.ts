@@ -1,4 +1,8 @@
+import type { AddressInfo } from 'node:net';
 import anyTest, { type TestFn } from 'ava';
+import { buildConsoleApp } from '../../services/console/src/app.js';
+import { createConsoleServer } from '../../services/console/src/server.js';
+import { connectDirectory } from '../../services/directory/client.js';
 import { loadConfig } from '../../services/console/src/config.js';
 import { html } from '../../services/console/src/html.js';
 import { LoginLimiter, SessionStore } from '../../services/console/src/sessions.js';
@@ -140,4 +144,35 @@ test('without a session: pages send to sign-in (keeping where one was going), st
     }).toString(),
   });
   t.is(res.headers.get('location'), '/tenants');
+});
+
+test('behind a TLS-terminating proxy (CONSOLE_TRUST_PROXY): the public origin is checked and the cookie is Secure', async (t) => {
+  const { secret } = await t.context.issueCredential('console');
+  const directory = connectDirectory(t.context.address, { actor: 'console', credential: secret });
+  const server = createConsoleServer(buildConsoleApp({ directory, sessionMinutes: 5, trustProxy: true }));
+  server.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const local = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  try {
+    const post = (origin: string) =>
+      fetch(`${local}/login`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: {
+          Origin: origin,
+          'X-Forwarded-Proto': 'https',
+          'X-Forwarded-Host': 'console.wizer.example',
+          'Content-Type': 'application/x-www-form-urlencoded',
+        },
+        body: new URLSearchParams({ name: 'alice', password: t.context.alice }).toString(),
+      });
+    t.is((await post(local)).status, 403, 'the internal origin is not the public one');
+    const res = await post('https://console.wizer.example');
+    t.is(res.status, 303);
+    t.regex(res.headers.get('set-cookie') ?? '', /;\s*secure/i);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    directory.close();
+  }
 });

@@ -30,7 +30,6 @@ export async function startConsole(options: { sessionMinutes?: number } = {}): P
   const app = buildConsoleApp({
     directory: consoleClients,
     sessionMinutes,
-    secure: false,
     now: () => Date.now() + clock.offsetMs,
   });
   const server = createConsoleServer(app);

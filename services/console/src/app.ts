@@ -16,8 +16,11 @@ export interface ConsoleOptions {
   /** Clients with the console's service credential (role console). */
   directory: DirectoryClients;
   sessionMinutes: number;
-  /** Served over TLS: session cookies are Secure. */
-  secure: boolean;
+  /**
+   * Behind a TLS-terminating proxy: believe its X-Forwarded-Proto/Host, so the Origin check
+   * compares with the public origin and cookies are Secure when the browser used HTTPS.
+   */
+  trustProxy?: boolean;
   /** The clock of sessions and sign-in limits (ms), for tests; default Date.now. */
   now?: () => number;
   logger?: ConsoleLogger;
@@ -56,10 +59,10 @@ export function buildConsoleApp(options: ConsoleOptions): Koa {
     sessions: new SessionStore(options.sessionMinutes * 60_000, now),
     limiter: new LoginLimiter(5, 15 * 60_000, now),
     now,
-    secure: options.secure,
     logger: options.logger ?? { info() {}, error() {} },
   };
   const app = new Koa();
+  app.proxy = options.trustProxy ?? false;
   // A browser leaving a page ends its event stream early: that is not a fault.
   app.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'ERR_STREAM_PREMATURE_CLOSE' || error.code === 'ECONNRESET' || error.code === 'EPIPE')
@@ -159,7 +162,7 @@ export function buildConsoleApp(options: ConsoleOptions): Koa {
   routes.get('/', (ctx) => ctx.redirect('/tenants'));
   routes.post('/logout', (ctx) => {
     deps.sessions.destroy(sessionOf(ctx).id);
-    ctx.cookies.set(COOKIE, '', { httpOnly: true, sameSite: 'strict', secure: deps.secure, maxAge: 0 });
+    ctx.cookies.set(COOKIE, '', { httpOnly: true, sameSite: 'strict', secure: ctx.secure, maxAge: 0 });
     ctx.state.session = undefined;
     ctx.status = 303;
     ctx.redirect('/login?signedOut=1');

@@ -19,6 +19,8 @@ export interface ConsoleConfig {
   /** The console's service credential (role console), or none: then the local credentials file's. */
   readonly directoryCredential?: string;
   readonly credentialsFile?: string;
+  /** Believe X-Forwarded-Proto/Host from a TLS-terminating proxy in front. */
+  readonly trustProxy: boolean;
   readonly logLevel: string;
 }
 
@@ -60,6 +62,9 @@ export function loadConfig(env: Env = process.env): ConsoleConfig {
   const directoryCredential = env.CONSOLE_DIRECTORY_CREDENTIAL || undefined;
   if (directoryCredential && !/^wzr_svc_[A-Za-z0-9_-]{43}$/.test(directoryCredential))
     problems.push('CONSOLE_DIRECTORY_CREDENTIAL must be a service credential (wzr_svc_…)');
+  const trust = (env.CONSOLE_TRUST_PROXY ?? 'false').toLowerCase();
+  if (!['true', 'false', '1', '0'].includes(trust))
+    problems.push('CONSOLE_TRUST_PROXY must be true or false');
   const logLevel = env.LOG_LEVEL || 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   for (const name of [
@@ -79,6 +84,7 @@ export function loadConfig(env: Env = process.env): ConsoleConfig {
     directoryTls: clientTlsFromEnv(env),
     directoryCredential,
     credentialsFile: credentialsFileFor(env),
+    trustProxy: trust === 'true' || trust === '1',
     logLevel,
   });
 }

@@ -16,7 +16,6 @@ export interface ConsoleDeps {
   sessions: SessionStore;
   limiter: LoginLimiter;
   now: () => number;
-  secure: boolean;
   logger: ConsoleLogger;
 }
 

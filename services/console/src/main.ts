@@ -27,7 +27,7 @@ function main(): void {
   const app = buildConsoleApp({
     directory,
     sessionMinutes: config.sessionMinutes,
-    secure: Boolean(config.tls),
+    trustProxy: config.trustProxy,
     logger,
   });
   const server = createConsoleServer(app, config.tls);

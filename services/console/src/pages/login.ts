@@ -62,7 +62,8 @@ export function loginRoutes(deps: ConsoleDeps): Router {
       ctx.cookies.set(COOKIE, session.id, {
         httpOnly: true,
         sameSite: 'strict',
-        secure: deps.secure,
+        // Served over HTTPS (itself, or behind a trusted proxy): the cookie never travels in clear.
+        secure: ctx.secure,
         path: '/',
         overwrite: true,
       });
