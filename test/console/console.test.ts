@@ -70,6 +70,7 @@ async function signedIn(
 ): Promise<{ context: BrowserContext; page: Page }> {
   const context = await t.context.browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
+  watchCsp(page);
   await page.goto(`${t.context.fixture.consoleUrl}/tenants`);
   await page.fill('#name', name);
   await page.fill('#password', t.context[name]);
@@ -78,6 +79,15 @@ async function signedIn(
 }
 
 /** The CSRF token of the page's session, as its forms carry it. */
+/** What the browser reported against the pages' Content-Security-Policy (nothing, we check). */
+const cspViolations: string[] = [];
+function watchCsp(page: Page): void {
+  page.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text()))
+      cspViolations.push(`${page.url()}: ${message.text()}`);
+  });
+}
+
 const csrfOf = (page: Page) => page.getAttribute('input[name=_csrf]', 'value');
 
 function registerTests(): void {
@@ -474,4 +484,8 @@ function registerTests(): void {
       await again.context.close();
     },
   );
+
+  test.serial('no page broke its Content-Security-Policy (no inline script or style)', (t) => {
+    t.deepEqual(cspViolations, []);
+  });
 }

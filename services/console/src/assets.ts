@@ -25,6 +25,8 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .card { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: .7rem .9rem; }
 .card .label { color: var(--muted); font-size: .8rem; }
 .card .value { font-size: 1.5rem; font-variant-numeric: tabular-nums; }
+.card .value.small { font-size: 1rem; }
+h2.first { margin-top: 0; }
 .muted { color: var(--muted); }
 .bad { color: var(--bad); }
 .ok { color: var(--ok); }

@@ -121,7 +121,7 @@ export function departmentRoutes(routes: Router, deps: ConsoleDeps): void {
           </div>
           <div class="card">
             <div class="label">Created</div>
-            <div class="value" style="font-size:1rem">${when(department.createdAt)}</div>
+            <div class="value small">${when(department.createdAt)}</div>
           </div>
         </div>
         <h2>Rename history</h2>

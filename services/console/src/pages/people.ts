@@ -113,7 +113,7 @@ export function peopleRoutes(routes: Router, deps: ConsoleDeps): void {
       html`${tenantTabs(tenant, 'people')}
         <h1>${u?.userName ?? ctx.params.user}</h1>
         <section class="panel">
-          <h2 style="margin-top:0">In short</h2>
+          <h2 class="first">In short</h2>
           <ul class="findings" data-findings>
             ${x.findings.map((f) => html`<li>${f}</li>`)}
           </ul>
