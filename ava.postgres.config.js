@@ -1,4 +1,4 @@
-// The PostgreSQL pass: the directory and gateway suites again, and the PostgreSQL-only ones
+// The PostgreSQL pass: the directory, gateway and console suites again, and the PostgreSQL-only ones
 // (scale-out across replicas), on the server TEST_POSTGRES_URL names. See scripts/test-postgres.sh.
 import base from './ava.config.js';
 
@@ -7,6 +7,7 @@ export default {
   files: [
     'test/directory/**/*.test.ts',
     'test/gateway/**/*.test.ts',
+    'test/console/**/*.test.ts',
     'test/postgres/**/*.test.ts',
     // Restarts the server: a pass of its own, after this one (ava.postgres-disruptive.config.js).
     '!test/postgres/disruptive/**',

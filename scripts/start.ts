@@ -1,6 +1,6 @@
 /**
- * `npm start`: the whole system on one machine — the directory and the SCIM
- * gateway as two processes on an embedded SQLite file under ./data/ (or
+ * `npm start`: the whole system on one machine — the directory, the SCIM gateway
+ * and the operator console as three processes on an embedded SQLite file under ./data/ (or
  * DATABASE_URL). On a fresh database it creates a development tenant and prints
  * its token once. Ctrl-C or SIGTERM stops both.
  */
@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig as loadGatewayConfig } from '../gateway/src/config.js';
 import { clientCredentials, connectDirectory } from '@wizer/directory-client';
+import { loadConfig as loadConsoleConfig } from '../services/console/src/config.js';
 import { credentialFromEnv } from '../services/directory/credentials-file.js';
 import {
   DEFAULT_DIRECTORY_ADDRESS,
@@ -32,6 +33,14 @@ const scheme = process.env.TLS_CERT_FILE ? 'https' : 'http';
 const probeHost = host === '0.0.0.0' ? '127.0.0.1' : host;
 const baseUrl = `${scheme}://${probeHost}:${port}/api/v1/scim/v2`;
 
+/** Where the console answers (its port as it reported it: CONSOLE_ADDRESS may name port 0). */
+function consoleUrl(port: number | undefined): string {
+  const { address, host, tls } = loadConsoleConfig(env);
+  const shown =
+    host === '0.0.0.0' || host === '::' ? '127.0.0.1' : address.slice(0, address.lastIndexOf(':'));
+  return `${tls ? 'https' : 'http'}://${shown}:${port ?? address.slice(address.lastIndexOf(':') + 1)}/`;
+}
+
 const children: ChildProcess[] = [];
 let stopping = false;
 
@@ -41,7 +50,7 @@ let stopping = false;
  * exits before that has printed why (a bad variable, a taken port): the start ends with
  * its exit code and adds nothing.
  */
-function run(name: string, entry: string): Promise<void> {
+function run(name: string, entry: string): Promise<number | undefined> {
   const child = spawn(process.execPath, [...nodeArgs, path.join(root, entryOf(entry))], {
     env,
     stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
@@ -53,7 +62,7 @@ function run(name: string, entry: string): Promise<void> {
       if (message.listening !== name) return;
       listening = true;
       child.disconnect();
-      resolve();
+      resolve(message.port);
     });
     child.on('exit', (code, signal) => {
       if (stopping) return;
@@ -100,11 +109,13 @@ function listeners(): [what: string, address: string][] {
   try {
     const directory = loadDirectoryConfig(env);
     const gateway = loadGatewayConfig(env);
+    const consoleConfig = loadConsoleConfig(env);
     return [
       ["the directory's port", directory.address],
       ["the directory's metrics port", directory.metricsAddress],
       ["the gateway's port", `${gateway.host}:${gateway.port}`],
       ["the gateway's metrics port", gateway.metricsAddress],
+      ["the console's port", consoleConfig.address],
     ].filter((l): l is [string, string] => l[1] !== undefined && !/:0$/.test(l[1]));
   } catch {
     return [];
@@ -151,7 +162,14 @@ try {
   await run('directory', 'services/directory/src/main.ts');
   const { tenants } = await until('the directory', () => clients.admin.listTenants({}));
   await run('gateway', 'gateway/src/main.ts');
+  const consolePort = await run('console', 'services/console/src/main.ts');
   console.log(`\nWizer SCIM base URL: ${baseUrl}`);
+  console.log(`Operator console: ${consoleUrl(consolePort)}`);
+  const { operators } = await clients.admin.listOperators({});
+  if (operators.length === 0)
+    console.log(
+      `No operator yet; add one to sign in: npm run admin -- operators add --name <you> --role admin`,
+    );
   if (tenants.length === 0) {
     const tenant = await clients.admin.createTenant({ name: 'Development' });
     const { token } = await clients.admin.issueToken({

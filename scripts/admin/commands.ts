@@ -4,6 +4,7 @@ import { explain } from './explain.js';
 import { INVOKE, synopsis } from './grammar.js';
 import { log } from './log.js';
 import { backup, eventsPrune } from './maintenance.js';
+import { operatorsAdd, operatorsList, operatorsRemove } from './operators.js';
 import type { Command } from './session.js';
 import { tenantsCreate, tenantsDisable, tenantsEnable, tenantsList } from './tenants.js';
 import { tokensIssue, tokensList, tokensRevoke } from './tokens.js';
@@ -22,6 +23,9 @@ export const COMMANDS: readonly Command[] = [
   credentialsIssue,
   credentialsList,
   credentialsRevoke,
+  operatorsAdd,
+  operatorsList,
+  operatorsRemove,
   eventsPrune,
   backup,
 ];

@@ -18,7 +18,7 @@ export const credentialsIssue: Command = {
     role: {
       type: 'string',
       value: 'ROLE',
-      help: 'what it may call: admin everything, gateway the SCIM gateway’s calls, reader reads and watch',
+      help: 'what it may call: admin everything, gateway the SCIM gateway’s calls, reader reads and watch, console the operator console’s',
       required: true,
       choices: Object.keys(ROLES),
     },

@@ -23,6 +23,7 @@ export const ROLES: Record<string, ServiceRole> = {
   admin: ServiceRole.SERVICE_ROLE_ADMIN,
   gateway: ServiceRole.SERVICE_ROLE_GATEWAY,
   reader: ServiceRole.SERVICE_ROLE_READER,
+  console: ServiceRole.SERVICE_ROLE_CONSOLE,
 };
 export const roleName = named<ServiceRole>(Object.fromEntries(Object.entries(ROLES).map(([k, v]) => [v, k])));
 

@@ -4,13 +4,15 @@ import { DEFAULT_DATABASE_URL } from './defaults.js';
 
 /**
  * The local credentials file: on a single machine the directory issues the service
- * credentials its own companions need (the gateway's, and an admin one for `npm start`
+ * credentials its own companions need (the gateway's, the console's, and an admin one for `npm start`
  * and the admin CLI) and writes them here, mode 0600, so that a fresh start needs no
  * configuration. Production sets DIRECTORY_CREDENTIAL on each client instead.
  */
 export interface LocalCredentials {
   admin?: string;
   gateway?: string;
+  /** The operator console's (role console). */
+  console?: string;
 }
 
 export type LocalRole = keyof LocalCredentials;
@@ -41,7 +43,7 @@ export function readCredentialsFile(file: string): LocalCredentials {
   try {
     const parsed = JSON.parse(text) as Record<string, unknown>;
     const pick = (key: string) => (typeof parsed[key] === 'string' ? (parsed[key] as string) : undefined);
-    return { admin: pick('admin'), gateway: pick('gateway') };
+    return { admin: pick('admin'), gateway: pick('gateway'), console: pick('console') };
   } catch {
     throw new Error(`the credentials file ${file} is not JSON; delete it and restart the directory`);
   }

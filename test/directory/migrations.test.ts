@@ -198,7 +198,7 @@ test('the event-member-ids migration indexes the membership events stored before
       ],
     );
     t.is(new Set(rows.slice(2).map((r) => r.member_id)).size, 750);
-    await knex.migrate.down({ migrationSource });
+    await knex.migrate.down({ migrationSource, name: '20261215000000_event_member_ids' });
     t.false(await knex.schema.hasTable('event_member_ids'));
     t.is(Number((await knex('events').count({ n: '*' }))[0]!.n), 752, 'the events stay');
   } finally {

@@ -1,6 +1,6 @@
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import anyTest, { type TestFn } from 'ava';
-import { AdminServiceClient, ServiceRole } from '#proto/admin.js';
+import { AdminServiceClient, OperatorRole, ServiceRole } from '#proto/admin.js';
 import { DirectoryServiceClient } from '#proto/directory.js';
 import type { DirectoryClients } from '@wizer/directory-client';
 import { ChangeFeed } from '../../services/directory/src/domain/context.js';
@@ -224,4 +224,69 @@ test('a credential check is trusted for the cache time only (injected clock)', a
   t.is((await authenticator.principalFor(call)).name, 'cached');
   now += 2;
   await t.throwsAsync(authenticator.principalFor(call), { message: /revoked/ });
+});
+
+test('the console role: operators’ sign-in, reads, tokens and tenant state, with the operator as the actor; nothing else', async (t) => {
+  const { secret } = await t.context.issueCredential('console');
+  const consoleClients = t.context.connectWith(secret, 'operator:alice');
+  const { tenantId } = t.context;
+  await t.context.clients.admin.addOperator({ name: 'alice', role: OperatorRole.OPERATOR_ROLE_ADMIN });
+  await t.context.clients.admin.addOperator({ name: 'vic', role: OperatorRole.OPERATOR_ROLE_VIEWER });
+  t.truthy((await consoleClients.admin.listTenants({})).tenants.length);
+  await consoleClients.directory.summarizeTenant({ tenantId, since: undefined });
+  const issued = await consoleClients.admin.issueToken({ tenantId, description: 'c', expiresAt: undefined });
+  await consoleClients.admin.revokeToken({ tenantId, tokenId: issued.info!.id });
+  const { events } = await t.context.clients.directory.listEvents({
+    tenantId,
+    resourceId: issued.info!.id,
+    resourceName: '',
+    kinds: [],
+    problemsOnly: false,
+    since: undefined,
+    until: undefined,
+    beforeSequence: 0,
+    limit: 10,
+  });
+  t.deepEqual(
+    events.map((e) => [e.kind, e.actor]),
+    [
+      ['token.revoked', 'operator:alice'],
+      ['token.issued', 'operator:alice'],
+    ],
+  );
+  // The directory checks the operator the console names: an admin operator who exists.
+  for (const actor of ['token:forged', 'operator:nobody', 'operator:vic']) {
+    const other = t.context.connectWith(secret, actor);
+    for (const call of [
+      () => other.admin.issueToken({ tenantId, description: 'd', expiresAt: undefined }),
+      () => other.admin.revokeToken({ tenantId, tokenId: issued.info!.id }),
+      () => other.admin.disableTenant({ tenantId }),
+      () => other.admin.enableTenant({ tenantId }),
+    ])
+      t.is((await grpcError(call())).code, status.PERMISSION_DENIED, actor);
+    t.truthy(
+      (await other.directory.summarizeTenant({ tenantId, since: undefined })).tenantId,
+      'reads are allowed',
+    );
+  }
+  for (const call of [
+    () => consoleClients.admin.createTenant({ name: 'Evil' }),
+    () => consoleClients.admin.addOperator({ name: 'mallory', role: 1 }),
+    () => consoleClients.admin.listOperators({}),
+    () => consoleClients.admin.listServiceCredentials({}),
+    () => consoleClients.directory.createUser({ tenantId, user: userInput('c@example.com'), requestId: '' }),
+    () =>
+      consoleClients.directory.recordRejection({
+        tenantId,
+        operation: 'x',
+        reason: 'x',
+        httpStatus: 400,
+        scimType: '',
+        resourceType: '',
+        resourceId: '',
+        resourceName: '',
+        repeats: 0,
+      }),
+  ])
+    t.is((await grpcError(call())).code, status.PERMISSION_DENIED);
 });

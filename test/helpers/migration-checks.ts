@@ -14,6 +14,7 @@ const TABLES = [
   'service_credentials',
   'event_retention',
   'event_member_ids',
+  'operators',
 ];
 
 /** Moves real rows through the migrations on the database at `url`: up, constraints hold, down to nothing, up again. */
@@ -74,6 +75,14 @@ export async function migrationRoundTrip(t: ExecutionContext, url: string): Prom
       created_at: at,
     });
     await knex('event_retention').insert({ tenant_id: 't1', pruned_through: 0 });
+    await knex('operators').insert({
+      id: 'o1',
+      name: 'Alice',
+      name_norm: 'alice',
+      role: 'admin',
+      password_hash: 'scrypt$x',
+      created_at: at,
+    });
     for (const table of TABLES) t.is(Number((await knex(table).count({ n: '*' }))[0]!.n), 1, table);
     // A service credential's hash is unique, like a token's.
     const sameHash = await knex('service_credentials')

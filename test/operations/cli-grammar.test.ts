@@ -325,7 +325,7 @@ test('--json names its enums: outcome, role, token status, membership source', a
   t.deepEqual([...outcomes].sort(), ['error', 'ok']);
   t.true(
     JSON.parse(credentials.stdout).every((k: { role: unknown }) =>
-      ['admin', 'gateway', 'reader'].includes(k.role as string),
+      ['admin', 'gateway', 'reader', 'console'].includes(k.role as string),
     ),
   );
   t.deepEqual(

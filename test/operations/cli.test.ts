@@ -87,6 +87,31 @@ test('service credentials: issue (shown once), list, revoke (idempotent); a bad 
   t.regex(bad.stderr, /--role "root" is not one of: admin, gateway, reader/);
 });
 
+test('operators: add prints a generated password once, list never shows it, remove; it signs in until removed', async (t) => {
+  const added = await admin(t, 'operators', 'add', '--name', 'carol', '--role', 'viewer');
+  t.is(added.code, 0, added.stderr);
+  const password = /shown once[^\n]*\n\n\s+(\S+)/.exec(added.stdout)?.[1];
+  t.truthy(password, added.stdout);
+  t.like(await t.context.clients.admin.authenticateOperator({ name: 'carol', password: password! }), {
+    name: 'carol',
+  });
+  const listed = await admin(t, 'operators', 'list');
+  t.regex(listed.stdout, /carol\s+viewer/);
+  t.false(listed.stdout.includes(password!), 'a listing never shows a password');
+  const json = JSON.parse((await admin(t, 'operators', 'list', '--json')).stdout);
+  t.true(json.some((o: { name: string; role: string }) => o.name === 'carol' && o.role === 'viewer'));
+  t.regex((await admin(t, 'operators', 'remove', '--name', 'carol')).stdout, /Removed operator "carol"/);
+  await t.throwsAsync(t.context.clients.admin.authenticateOperator({ name: 'carol', password: password! }), {
+    message: /UNAUTHENTICATED/,
+  });
+  const again = await admin(t, 'operators', 'remove', '--name', 'carol');
+  t.is(again.code, 1);
+  t.regex(again.stderr, /no operator named carol/);
+  const bad = await admin(t, 'operators', 'add', '--name', 'dave', '--role', 'root');
+  t.is(bad.code, 2);
+  t.regex(bad.stderr, /--role "root" is not one of: admin, viewer/);
+});
+
 test('errors go to stderr with a non-zero exit', async (t) => {
   const missing = await admin(t, 'tokens', 'list');
   t.is(missing.code, 2);

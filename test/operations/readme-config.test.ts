@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
 import { loadConfig as gatewayConfig } from '../../gateway/src/config.js';
+import { loadConfig as consoleConfig } from '../../services/console/src/config.js';
 import { loadConfig as directoryConfig } from '../../services/directory/src/config.js';
 import { ROOT } from '../helpers/processes.js';
 
@@ -69,7 +70,7 @@ test('the README’s Limits table states the gateway’s defaults', (t) => {
   t.true(checked >= 14, `every limit with a variable was compared (${checked})`);
 });
 
-test('the README’s Configuration table states both services’ numeric defaults', (t) => {
+test('the README’s Configuration table states every service’s numeric defaults', (t) => {
   const rows = tableUnder('### Configuration');
   let checked = 0;
   for (const [variables = '', service = '', defaults = ''] of rows) {
@@ -79,6 +80,7 @@ test('the README’s Configuration table states both services’ numeric default
     const loads = [
       ...(/gateway|all/.test(service) ? [gatewayConfig] : []),
       ...(/directory|all/.test(service) ? [directoryConfig] : []),
+      ...(/console|all/.test(service) ? [consoleConfig] : []),
     ];
     variablesIn(variables).forEach((name, i) => {
       for (const load of loads) checkDefault(t, load, name, numbers[i]!);

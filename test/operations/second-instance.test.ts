@@ -16,6 +16,8 @@ test('a second instance on the same ports fails fast: one line naming the taken 
   ];
   const env = {
     DATABASE_URL: `sqlite:${path.join(dir, 'w.db')}`,
+    // The console too, on a port of its own (npm start runs it).
+    CONSOLE_ADDRESS: '127.0.0.1:0',
     PORT: String(port),
     DIRECTORY_ADDRESS: `127.0.0.1:${grpc}`,
     METRICS_ADDRESS: `127.0.0.1:${metrics}`,

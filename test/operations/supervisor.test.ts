@@ -47,6 +47,8 @@ test('SIGTERM to `npm start` (what a supervisor sends) stops the whole tree: bot
     env: {
       ...process.env,
       DATABASE_URL: `sqlite:${path.join(dir, 'w.db')}`,
+      // The console too, on a port of its own (npm start runs it).
+      CONSOLE_ADDRESS: '127.0.0.1:0',
       PORT: String(port),
       DIRECTORY_ADDRESS: `127.0.0.1:${grpc}`,
       METRICS_ADDRESS: 'off',

@@ -101,7 +101,7 @@ function isFolder(folder: string): boolean {
   return fs.statSync(folder, { throwIfNoEntry: false })?.isDirectory() ?? false;
 }
 
-const ROLE_NAMES = ['admin', 'gateway', 'reader'];
+const ROLE_NAMES = ['admin', 'gateway', 'reader', 'console'];
 
 /**
  * DIRECTORY_TLS_CLIENT_ROLES: `{"<certificate CN>": "gateway", "<CN>": {"role": "reader",

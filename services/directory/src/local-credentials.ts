@@ -7,11 +7,11 @@ import {
 import type { Deps } from './domain/context.js';
 import { authenticateServiceCredential, issueServiceCredential } from './domain/service-credentials.js';
 
-const LOCAL_ROLES: readonly LocalRole[] = ['admin', 'gateway'];
+const LOCAL_ROLES: readonly LocalRole[] = ['admin', 'gateway', 'console'];
 
 /**
  * Zero-configuration start on one machine: makes sure the local credentials file holds
- * a live admin and a live gateway credential, issuing (and writing) whichever is missing,
+ * a live admin, gateway and console credential, issuing (and writing) whichever is missing,
  * revoked or from another database. Returns the roles it issued.
  */
 export async function ensureLocalCredentials(deps: Deps, file: string): Promise<LocalRole[]> {

@@ -47,6 +47,11 @@ export class UnauthenticatedError extends DirectoryError {
   override readonly name = 'UnauthenticatedError';
 }
 
+/** The caller is known but may not do this (e.g. the console acting for a viewer operator). */
+export class PermissionDeniedError extends DirectoryError {
+  override readonly name = 'PermissionDeniedError';
+}
+
 /** A watch asked to resume before events the retention policy has removed. */
 export class EventsPrunedError extends DirectoryError {
   override readonly name = 'EventsPrunedError';

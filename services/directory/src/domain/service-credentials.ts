@@ -22,7 +22,7 @@ import type { Role, ServiceCredentialInfo } from './types.js';
  */
 export const CREDENTIAL_PREFIX = 'wzr_svc_';
 const CREDENTIAL_PATTERN = secretPattern(CREDENTIAL_PREFIX);
-export const ROLES: readonly Role[] = ['admin', 'gateway', 'reader'];
+export const ROLES: readonly Role[] = ['admin', 'gateway', 'reader', 'console'];
 /** `last_used_at` is written at most this often, so authentication stays a read. */
 const TOUCH_INTERVAL_MS = 60_000;
 

@@ -140,9 +140,10 @@ export interface TokenInfo {
  * What a service credential may do (see domain/service-credentials.ts):
  * admin — everything, AdminService included; gateway — the directory for any tenant, and
  * authenticating SCIM tokens, with its actor metadata believed; reader — reads and watch,
- * optionally limited to named tenants.
+ * optionally limited to named tenants; console — the operator console: reads of any tenant,
+ * operators' sign-in and its admin actions, with its actor metadata (`operator:<name>`) believed.
  */
-export type Role = 'admin' | 'gateway' | 'reader';
+export type Role = 'admin' | 'gateway' | 'reader' | 'console';
 
 export interface ServiceCredentialInfo {
   id: string;

@@ -4,6 +4,8 @@ import * as serviceCredentials from './20261130000000_service_credentials.js';
 import * as identityKeys from './20261130000200_identity_keys.js';
 import * as eventRetention from './20261210000000_event_retention.js';
 import * as eventMemberIds from './20261215000000_event_member_ids.js';
+import * as operators from './20261220000000_operators.js';
+import * as rejectionsByTime from './20261220000100_rejections_by_time.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -17,6 +19,8 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['20261130000200_identity_keys', identityKeys],
   ['20261210000000_event_retention', eventRetention],
   ['20261215000000_event_member_ids', eventMemberIds],
+  ['20261220000000_operators', operators],
+  ['20261220000100_rejections_by_time', rejectionsByTime],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

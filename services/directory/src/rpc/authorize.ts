@@ -18,6 +18,21 @@ const READS = new Set([
   'ListEvents',
   'WatchEvents',
   'ExplainUser',
+  'SummarizeTenant',
+  'CountUserCreations',
+  'SummarizeRejections',
+  'CountMembers',
+]);
+
+/** What the operator console may call of AdminService: sign-in, and the console's actions. */
+const CONSOLE_ADMIN = new Set([
+  'AuthenticateOperator',
+  'ListTenants',
+  'ListTokens',
+  'IssueToken',
+  'RevokeToken',
+  'DisableTenant',
+  'EnableTenant',
 ]);
 
 /** Whether `role` may call `service`/`method` (wire names, e.g. "DirectoryService", "GetUser"). */
@@ -33,6 +48,9 @@ export function mayCall(role: Role, service: string, method: string): boolean {
     // Other Wizer services: reads and watch; ListTenants answers only their tenants.
     case 'reader':
       return service === 'DirectoryService' ? READS.has(method) : method === 'ListTenants';
+    // The operator console: reads of any tenant, operators' sign-in, tokens and tenant state.
+    case 'console':
+      return service === 'DirectoryService' ? READS.has(method) : CONSOLE_ADMIN.has(method);
   }
 }
 

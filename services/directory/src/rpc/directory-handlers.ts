@@ -9,6 +9,7 @@ import * as log from '../domain/provisioning-log.js';
 import { explainUser } from '../domain/user-explanation.js';
 import * as users from '../domain/users.js';
 import { toStatus, type Logger } from './errors.js';
+import { insightHandlers } from './insight-handlers.js';
 import { contextOf, unary } from './handle.js';
 import {
   departmentToProto,
@@ -212,12 +213,24 @@ export function directoryHandlers(deps: Deps, logger: Logger): DirectoryServiceS
       explanationToProto(await explainUser(deps, contextOf(call, req.tenantId), req.user)),
     ),
 
+    ...insightHandlers(deps, logger),
+
     watchEvents: (call: ServerWritableStream<WatchEventsRequest, Event>) => {
       const abort = new AbortController();
       call.on('cancelled', () => abort.abort());
       call.on('close', () => abort.abort());
+      // The service's shutdown ends the watch; the listener goes with the watch (each watch
+      // would otherwise leave one on the service-long signal).
+      const onShutdown = () => abort.abort();
       if (deps.feed.closed.aborted) abort.abort();
-      else deps.feed.closed.addEventListener('abort', () => abort.abort(), { once: true });
+      else {
+        deps.feed.closed.addEventListener('abort', onShutdown, { once: true });
+        abort.signal.addEventListener(
+          'abort',
+          () => deps.feed.closed.removeEventListener('abort', onShutdown),
+          { once: true },
+        );
+      }
       void (async () => {
         try {
           const ctx = contextOf(call, call.request.tenantId);
@@ -225,8 +238,13 @@ export function directoryHandlers(deps: Deps, logger: Logger): DirectoryServiceS
             // Respect back-pressure: a slow reader must not make us buffer the whole log.
             if (!call.write(eventToProto(event))) {
               await new Promise<void>((resolve) => {
-                call.once('drain', resolve);
-                abort.signal.addEventListener('abort', () => resolve(), { once: true });
+                const done = () => {
+                  call.off('drain', done);
+                  abort.signal.removeEventListener('abort', done);
+                  resolve();
+                };
+                call.once('drain', done);
+                abort.signal.addEventListener('abort', done, { once: true });
               });
             }
           }

@@ -4,6 +4,7 @@ import {
   EventsPrunedError,
   InvalidArgumentError,
   NotFoundError,
+  PermissionDeniedError,
   PreconditionError,
   RetryableError,
   UnauthenticatedError,
@@ -53,6 +54,7 @@ export function toStatus(error: unknown, logger: Logger, method?: string): Parti
     return statusError(status.FAILED_PRECONDITION, error.message, ErrorReason.VERSION_MISMATCH);
   if (error instanceof PreconditionError) return statusError(status.FAILED_PRECONDITION, error.message);
   if (error instanceof UnauthenticatedError) return statusError(status.UNAUTHENTICATED, error.message);
+  if (error instanceof PermissionDeniedError) return statusError(status.PERMISSION_DENIED, error.message);
   if (error instanceof EventsPrunedError) {
     const pruned = statusError(status.OUT_OF_RANGE, error.message, ErrorReason.EVENTS_PRUNED);
     pruned.metadata!.set(PRUNED_THROUGH_TRAILER, String(error.prunedThrough));

@@ -176,6 +176,7 @@ const ROLES: Record<d.Role, ServiceRole> = {
   admin: ServiceRole.SERVICE_ROLE_ADMIN,
   gateway: ServiceRole.SERVICE_ROLE_GATEWAY,
   reader: ServiceRole.SERVICE_ROLE_READER,
+  console: ServiceRole.SERVICE_ROLE_CONSOLE,
 };
 
 /** The role a request names, as the domain spells it ('' when unspecified, which the domain refuses). */

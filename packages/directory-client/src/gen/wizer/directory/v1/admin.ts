@@ -40,6 +40,13 @@ export enum ServiceRole {
    * the tenants named in tenant_ids.
    */
   SERVICE_ROLE_READER = 3,
+  /**
+   * SERVICE_ROLE_CONSOLE - The operator console: AuthenticateOperator, reads of any tenant and WatchEvents,
+   * ListTenants, ListTokens, IssueToken, RevokeToken, DisableTenant and EnableTenant. Its
+   * `x-wizer-actor` ("operator:<name>", the signed-in operator) is recorded as the actor;
+   * its changes are PERMISSION_DENIED unless that names an existing admin operator.
+   */
+  SERVICE_ROLE_CONSOLE = 4,
   UNRECOGNIZED = -1,
 }
 
@@ -57,6 +64,9 @@ export function serviceRoleFromJSON(object: any): ServiceRole {
     case 3:
     case "SERVICE_ROLE_READER":
       return ServiceRole.SERVICE_ROLE_READER;
+    case 4:
+    case "SERVICE_ROLE_CONSOLE":
+      return ServiceRole.SERVICE_ROLE_CONSOLE;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -74,7 +84,50 @@ export function serviceRoleToJSON(object: ServiceRole): string {
       return "SERVICE_ROLE_GATEWAY";
     case ServiceRole.SERVICE_ROLE_READER:
       return "SERVICE_ROLE_READER";
+    case ServiceRole.SERVICE_ROLE_CONSOLE:
+      return "SERVICE_ROLE_CONSOLE";
     case ServiceRole.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export enum OperatorRole {
+  OPERATOR_ROLE_UNSPECIFIED = 0,
+  /** OPERATOR_ROLE_ADMIN - Reads, and the console's actions: tokens, disabling and enabling tenants. */
+  OPERATOR_ROLE_ADMIN = 1,
+  /** OPERATOR_ROLE_VIEWER - Reads only. */
+  OPERATOR_ROLE_VIEWER = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function operatorRoleFromJSON(object: any): OperatorRole {
+  switch (object) {
+    case 0:
+    case "OPERATOR_ROLE_UNSPECIFIED":
+      return OperatorRole.OPERATOR_ROLE_UNSPECIFIED;
+    case 1:
+    case "OPERATOR_ROLE_ADMIN":
+      return OperatorRole.OPERATOR_ROLE_ADMIN;
+    case 2:
+    case "OPERATOR_ROLE_VIEWER":
+      return OperatorRole.OPERATOR_ROLE_VIEWER;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return OperatorRole.UNRECOGNIZED;
+  }
+}
+
+export function operatorRoleToJSON(object: OperatorRole): string {
+  switch (object) {
+    case OperatorRole.OPERATOR_ROLE_UNSPECIFIED:
+      return "OPERATOR_ROLE_UNSPECIFIED";
+    case OperatorRole.OPERATOR_ROLE_ADMIN:
+      return "OPERATOR_ROLE_ADMIN";
+    case OperatorRole.OPERATOR_ROLE_VIEWER:
+      return "OPERATOR_ROLE_VIEWER";
+    case OperatorRole.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
   }
@@ -205,6 +258,43 @@ export interface PruneEventsResponse {
 
 export interface EnableTenantRequest {
   tenantId: string;
+}
+
+export interface OperatorAccount {
+  id: string;
+  name: string;
+  role: OperatorRole;
+  createdAt: Date | undefined;
+}
+
+export interface AddOperatorRequest {
+  /** 1–64 letters, digits or . _ - @; unique case-insensitively. */
+  name: string;
+  role: OperatorRole;
+}
+
+export interface AddOperatorResponse {
+  operator:
+    | OperatorAccount
+    | undefined;
+  /** Shown once: it cannot be read back. */
+  password: string;
+}
+
+export interface ListOperatorsRequest {
+}
+
+export interface ListOperatorsResponse {
+  operators: OperatorAccount[];
+}
+
+export interface RemoveOperatorRequest {
+  name: string;
+}
+
+export interface AuthenticateOperatorRequest {
+  name: string;
+  password: string;
 }
 
 function createBaseTenant(): Tenant {
@@ -2328,6 +2418,574 @@ export const EnableTenantRequest: MessageFns<EnableTenantRequest> = {
   },
 };
 
+function createBaseOperatorAccount(): OperatorAccount {
+  return { id: "", name: "", role: 0, createdAt: undefined };
+}
+
+export const OperatorAccount: MessageFns<OperatorAccount> = {
+  encode(message: OperatorAccount, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.role !== 0) {
+      writer.uint32(24).int32(message.role);
+    }
+    if (message.createdAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.createdAt), writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OperatorAccount {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOperatorAccount();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.role = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.createdAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): OperatorAccount {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      role: isSet(object.role) ? operatorRoleFromJSON(object.role) : 0,
+      createdAt: isSet(object.createdAt)
+        ? fromJsonTimestamp(object.createdAt)
+        : isSet(object.created_at)
+        ? fromJsonTimestamp(object.created_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: OperatorAccount): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.role !== 0) {
+      obj.role = operatorRoleToJSON(message.role);
+    }
+    if (message.createdAt !== undefined) {
+      obj.createdAt = message.createdAt.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<OperatorAccount>, I>>(base?: I): OperatorAccount {
+    return OperatorAccount.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<OperatorAccount>, I>>(object: I): OperatorAccount {
+    const message = createBaseOperatorAccount();
+    message.id = object.id ?? "";
+    message.name = object.name ?? "";
+    message.role = object.role ?? 0;
+    message.createdAt = object.createdAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseAddOperatorRequest(): AddOperatorRequest {
+  return { name: "", role: 0 };
+}
+
+export const AddOperatorRequest: MessageFns<AddOperatorRequest> = {
+  encode(message: AddOperatorRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.role !== 0) {
+      writer.uint32(16).int32(message.role);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AddOperatorRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAddOperatorRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.role = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AddOperatorRequest {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      role: isSet(object.role) ? operatorRoleFromJSON(object.role) : 0,
+    };
+  },
+
+  toJSON(message: AddOperatorRequest): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.role !== 0) {
+      obj.role = operatorRoleToJSON(message.role);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AddOperatorRequest>, I>>(base?: I): AddOperatorRequest {
+    return AddOperatorRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AddOperatorRequest>, I>>(object: I): AddOperatorRequest {
+    const message = createBaseAddOperatorRequest();
+    message.name = object.name ?? "";
+    message.role = object.role ?? 0;
+    return message;
+  },
+};
+
+function createBaseAddOperatorResponse(): AddOperatorResponse {
+  return { operator: undefined, password: "" };
+}
+
+export const AddOperatorResponse: MessageFns<AddOperatorResponse> = {
+  encode(message: AddOperatorResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.operator !== undefined) {
+      OperatorAccount.encode(message.operator, writer.uint32(10).fork()).join();
+    }
+    if (message.password !== "") {
+      writer.uint32(18).string(message.password);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AddOperatorResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAddOperatorResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.operator = OperatorAccount.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.password = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AddOperatorResponse {
+    return {
+      operator: isSet(object.operator) ? OperatorAccount.fromJSON(object.operator) : undefined,
+      password: isSet(object.password) ? globalThis.String(object.password) : "",
+    };
+  },
+
+  toJSON(message: AddOperatorResponse): unknown {
+    const obj: any = {};
+    if (message.operator !== undefined) {
+      obj.operator = OperatorAccount.toJSON(message.operator);
+    }
+    if (message.password !== "") {
+      obj.password = message.password;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AddOperatorResponse>, I>>(base?: I): AddOperatorResponse {
+    return AddOperatorResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AddOperatorResponse>, I>>(object: I): AddOperatorResponse {
+    const message = createBaseAddOperatorResponse();
+    message.operator = (object.operator !== undefined && object.operator !== null)
+      ? OperatorAccount.fromPartial(object.operator)
+      : undefined;
+    message.password = object.password ?? "";
+    return message;
+  },
+};
+
+function createBaseListOperatorsRequest(): ListOperatorsRequest {
+  return {};
+}
+
+export const ListOperatorsRequest: MessageFns<ListOperatorsRequest> = {
+  encode(_: ListOperatorsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListOperatorsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListOperatorsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ListOperatorsRequest {
+    return {};
+  },
+
+  toJSON(_: ListOperatorsRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListOperatorsRequest>, I>>(base?: I): ListOperatorsRequest {
+    return ListOperatorsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListOperatorsRequest>, I>>(_: I): ListOperatorsRequest {
+    const message = createBaseListOperatorsRequest();
+    return message;
+  },
+};
+
+function createBaseListOperatorsResponse(): ListOperatorsResponse {
+  return { operators: [] };
+}
+
+export const ListOperatorsResponse: MessageFns<ListOperatorsResponse> = {
+  encode(message: ListOperatorsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.operators) {
+      OperatorAccount.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListOperatorsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListOperatorsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.operators.push(OperatorAccount.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListOperatorsResponse {
+    return {
+      operators: globalThis.Array.isArray(object?.operators)
+        ? object.operators.map((e: any) => OperatorAccount.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListOperatorsResponse): unknown {
+    const obj: any = {};
+    if (message.operators?.length) {
+      obj.operators = message.operators.map((e) => OperatorAccount.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListOperatorsResponse>, I>>(base?: I): ListOperatorsResponse {
+    return ListOperatorsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListOperatorsResponse>, I>>(object: I): ListOperatorsResponse {
+    const message = createBaseListOperatorsResponse();
+    message.operators = object.operators?.map((e) => OperatorAccount.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseRemoveOperatorRequest(): RemoveOperatorRequest {
+  return { name: "" };
+}
+
+export const RemoveOperatorRequest: MessageFns<RemoveOperatorRequest> = {
+  encode(message: RemoveOperatorRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RemoveOperatorRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRemoveOperatorRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RemoveOperatorRequest {
+    return { name: isSet(object.name) ? globalThis.String(object.name) : "" };
+  },
+
+  toJSON(message: RemoveOperatorRequest): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RemoveOperatorRequest>, I>>(base?: I): RemoveOperatorRequest {
+    return RemoveOperatorRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RemoveOperatorRequest>, I>>(object: I): RemoveOperatorRequest {
+    const message = createBaseRemoveOperatorRequest();
+    message.name = object.name ?? "";
+    return message;
+  },
+};
+
+function createBaseAuthenticateOperatorRequest(): AuthenticateOperatorRequest {
+  return { name: "", password: "" };
+}
+
+export const AuthenticateOperatorRequest: MessageFns<AuthenticateOperatorRequest> = {
+  encode(message: AuthenticateOperatorRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.password !== "") {
+      writer.uint32(18).string(message.password);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AuthenticateOperatorRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAuthenticateOperatorRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.password = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AuthenticateOperatorRequest {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      password: isSet(object.password) ? globalThis.String(object.password) : "",
+    };
+  },
+
+  toJSON(message: AuthenticateOperatorRequest): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.password !== "") {
+      obj.password = message.password;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AuthenticateOperatorRequest>, I>>(base?: I): AuthenticateOperatorRequest {
+    return AuthenticateOperatorRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AuthenticateOperatorRequest>, I>>(object: I): AuthenticateOperatorRequest {
+    const message = createBaseAuthenticateOperatorRequest();
+    message.name = object.name ?? "";
+    message.password = object.password ?? "";
+    return message;
+  },
+};
+
 /** Tenants and their API tokens. For Wizer's own tooling and the SCIM gateway; not for tenants. */
 export type AdminServiceService = typeof AdminServiceService;
 export const AdminServiceService = {
@@ -2475,6 +3133,54 @@ export const AdminServiceService = {
     responseSerialize: (value: Tenant): Buffer => Buffer.from(Tenant.encode(value).finish()),
     responseDeserialize: (value: Buffer): Tenant => Tenant.decode(value),
   },
+  /**
+   * Operators: the people who sign in to the operator console. The password is generated
+   * by the directory, returned once by AddOperator and stored only as a scrypt hash.
+   */
+  addOperator: {
+    path: "/wizer.directory.v1.AdminService/AddOperator" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: AddOperatorRequest): Buffer => Buffer.from(AddOperatorRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AddOperatorRequest => AddOperatorRequest.decode(value),
+    responseSerialize: (value: AddOperatorResponse): Buffer => Buffer.from(AddOperatorResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): AddOperatorResponse => AddOperatorResponse.decode(value),
+  },
+  listOperators: {
+    path: "/wizer.directory.v1.AdminService/ListOperators" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListOperatorsRequest): Buffer => Buffer.from(ListOperatorsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListOperatorsRequest => ListOperatorsRequest.decode(value),
+    responseSerialize: (value: ListOperatorsResponse): Buffer =>
+      Buffer.from(ListOperatorsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListOperatorsResponse => ListOperatorsResponse.decode(value),
+  },
+  /** NOT_FOUND for an unknown name. */
+  removeOperator: {
+    path: "/wizer.directory.v1.AdminService/RemoveOperator" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RemoveOperatorRequest): Buffer =>
+      Buffer.from(RemoveOperatorRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RemoveOperatorRequest => RemoveOperatorRequest.decode(value),
+    responseSerialize: (value: OperatorAccount): Buffer => Buffer.from(OperatorAccount.encode(value).finish()),
+    responseDeserialize: (value: Buffer): OperatorAccount => OperatorAccount.decode(value),
+  },
+  /**
+   * Checks an operator's password: the operator, or UNAUTHENTICATED (the same for an
+   * unknown name and a wrong password).
+   */
+  authenticateOperator: {
+    path: "/wizer.directory.v1.AdminService/AuthenticateOperator" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: AuthenticateOperatorRequest): Buffer =>
+      Buffer.from(AuthenticateOperatorRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AuthenticateOperatorRequest => AuthenticateOperatorRequest.decode(value),
+    responseSerialize: (value: OperatorAccount): Buffer => Buffer.from(OperatorAccount.encode(value).finish()),
+    responseDeserialize: (value: Buffer): OperatorAccount => OperatorAccount.decode(value),
+  },
 } as const;
 
 export interface AdminServiceServer extends UntypedServiceImplementation {
@@ -2515,6 +3221,19 @@ export interface AdminServiceServer extends UntypedServiceImplementation {
    * changes nothing and records nothing (and so does disabling a disabled one).
    */
   enableTenant: handleUnaryCall<EnableTenantRequest, Tenant>;
+  /**
+   * Operators: the people who sign in to the operator console. The password is generated
+   * by the directory, returned once by AddOperator and stored only as a scrypt hash.
+   */
+  addOperator: handleUnaryCall<AddOperatorRequest, AddOperatorResponse>;
+  listOperators: handleUnaryCall<ListOperatorsRequest, ListOperatorsResponse>;
+  /** NOT_FOUND for an unknown name. */
+  removeOperator: handleUnaryCall<RemoveOperatorRequest, OperatorAccount>;
+  /**
+   * Checks an operator's password: the operator, or UNAUTHENTICATED (the same for an
+   * unknown name and a wrong password).
+   */
+  authenticateOperator: handleUnaryCall<AuthenticateOperatorRequest, OperatorAccount>;
 }
 
 export interface AdminServiceClient extends Client {
@@ -2722,6 +3441,75 @@ export interface AdminServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: Tenant) => void,
+  ): ClientUnaryCall;
+  /**
+   * Operators: the people who sign in to the operator console. The password is generated
+   * by the directory, returned once by AddOperator and stored only as a scrypt hash.
+   */
+  addOperator(
+    request: AddOperatorRequest,
+    callback: (error: ServiceError | null, response: AddOperatorResponse) => void,
+  ): ClientUnaryCall;
+  addOperator(
+    request: AddOperatorRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: AddOperatorResponse) => void,
+  ): ClientUnaryCall;
+  addOperator(
+    request: AddOperatorRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: AddOperatorResponse) => void,
+  ): ClientUnaryCall;
+  listOperators(
+    request: ListOperatorsRequest,
+    callback: (error: ServiceError | null, response: ListOperatorsResponse) => void,
+  ): ClientUnaryCall;
+  listOperators(
+    request: ListOperatorsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListOperatorsResponse) => void,
+  ): ClientUnaryCall;
+  listOperators(
+    request: ListOperatorsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListOperatorsResponse) => void,
+  ): ClientUnaryCall;
+  /** NOT_FOUND for an unknown name. */
+  removeOperator(
+    request: RemoveOperatorRequest,
+    callback: (error: ServiceError | null, response: OperatorAccount) => void,
+  ): ClientUnaryCall;
+  removeOperator(
+    request: RemoveOperatorRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: OperatorAccount) => void,
+  ): ClientUnaryCall;
+  removeOperator(
+    request: RemoveOperatorRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: OperatorAccount) => void,
+  ): ClientUnaryCall;
+  /**
+   * Checks an operator's password: the operator, or UNAUTHENTICATED (the same for an
+   * unknown name and a wrong password).
+   */
+  authenticateOperator(
+    request: AuthenticateOperatorRequest,
+    callback: (error: ServiceError | null, response: OperatorAccount) => void,
+  ): ClientUnaryCall;
+  authenticateOperator(
+    request: AuthenticateOperatorRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: OperatorAccount) => void,
+  ): ClientUnaryCall;
+  authenticateOperator(
+    request: AuthenticateOperatorRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: OperatorAccount) => void,
   ): ClientUnaryCall;
 }
 

@@ -382,6 +382,87 @@ export interface SkippedMembership {
   memberNow: boolean;
 }
 
+export interface SummarizeTenantRequest {
+  tenantId: string;
+  /** Rejections are counted from this time; default 24 hours ago. */
+  since: Date | undefined;
+}
+
+export interface TenantSummary {
+  tenantId: string;
+  activeUsers: number;
+  inactiveUsers: number;
+  pushedDepartments: number;
+  attributeDepartments: number;
+  /** When one of the tenant's SCIM tokens was last used (to within the minute it is recorded). */
+  lastRequestAt:
+    | Date
+    | undefined;
+  /** Rejected requests logged since `since` (a summary entry counts once). */
+  rejections: number;
+  since:
+    | Date
+    | undefined;
+  /** The tenant's newest event, to watch after. */
+  lastSequence: number;
+}
+
+export interface CountUserCreationsRequest {
+  tenantId: string;
+  since:
+    | Date
+    | undefined;
+  /** Default: now. */
+  until: Date | undefined;
+}
+
+export interface MinuteCount {
+  minute: Date | undefined;
+  count: number;
+}
+
+export interface CountUserCreationsResponse {
+  minutes: MinuteCount[];
+  total: number;
+}
+
+export interface SummarizeRejectionsRequest {
+  tenantId: string;
+  /** Default 24 hours ago. */
+  since:
+    | Date
+    | undefined;
+  /** Default 3, at most 10. */
+  examples?: number | undefined;
+}
+
+export interface RejectionGroup {
+  reason: string;
+  count: number;
+  lastAt: Date | undefined;
+  examples: Event[];
+}
+
+export interface SummarizeRejectionsResponse {
+  /** At most 50 reasons, most frequent first. */
+  groups: RejectionGroup[];
+}
+
+export interface CountMembersRequest {
+  tenantId: string;
+  departmentIds: string[];
+}
+
+export interface MemberCount {
+  departmentId: string;
+  attribute: number;
+  pushed: number;
+}
+
+export interface CountMembersResponse {
+  counts: MemberCount[];
+}
+
 function createBaseCreateUserRequest(): CreateUserRequest {
   return { tenantId: "", user: undefined, requestId: "" };
 }
@@ -4233,6 +4314,1167 @@ export const SkippedMembership: MessageFns<SkippedMembership> = {
   },
 };
 
+function createBaseSummarizeTenantRequest(): SummarizeTenantRequest {
+  return { tenantId: "", since: undefined };
+}
+
+export const SummarizeTenantRequest: MessageFns<SummarizeTenantRequest> = {
+  encode(message: SummarizeTenantRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tenantId !== "") {
+      writer.uint32(10).string(message.tenantId);
+    }
+    if (message.since !== undefined) {
+      Timestamp.encode(toTimestamp(message.since), writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SummarizeTenantRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSummarizeTenantRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tenantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.since = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SummarizeTenantRequest {
+    return {
+      tenantId: isSet(object.tenantId)
+        ? globalThis.String(object.tenantId)
+        : isSet(object.tenant_id)
+        ? globalThis.String(object.tenant_id)
+        : "",
+      since: isSet(object.since) ? fromJsonTimestamp(object.since) : undefined,
+    };
+  },
+
+  toJSON(message: SummarizeTenantRequest): unknown {
+    const obj: any = {};
+    if (message.tenantId !== "") {
+      obj.tenantId = message.tenantId;
+    }
+    if (message.since !== undefined) {
+      obj.since = message.since.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SummarizeTenantRequest>, I>>(base?: I): SummarizeTenantRequest {
+    return SummarizeTenantRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SummarizeTenantRequest>, I>>(object: I): SummarizeTenantRequest {
+    const message = createBaseSummarizeTenantRequest();
+    message.tenantId = object.tenantId ?? "";
+    message.since = object.since ?? undefined;
+    return message;
+  },
+};
+
+function createBaseTenantSummary(): TenantSummary {
+  return {
+    tenantId: "",
+    activeUsers: 0,
+    inactiveUsers: 0,
+    pushedDepartments: 0,
+    attributeDepartments: 0,
+    lastRequestAt: undefined,
+    rejections: 0,
+    since: undefined,
+    lastSequence: 0,
+  };
+}
+
+export const TenantSummary: MessageFns<TenantSummary> = {
+  encode(message: TenantSummary, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tenantId !== "") {
+      writer.uint32(10).string(message.tenantId);
+    }
+    if (message.activeUsers !== 0) {
+      writer.uint32(16).uint64(message.activeUsers);
+    }
+    if (message.inactiveUsers !== 0) {
+      writer.uint32(24).uint64(message.inactiveUsers);
+    }
+    if (message.pushedDepartments !== 0) {
+      writer.uint32(32).uint64(message.pushedDepartments);
+    }
+    if (message.attributeDepartments !== 0) {
+      writer.uint32(40).uint64(message.attributeDepartments);
+    }
+    if (message.lastRequestAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.lastRequestAt), writer.uint32(50).fork()).join();
+    }
+    if (message.rejections !== 0) {
+      writer.uint32(56).uint64(message.rejections);
+    }
+    if (message.since !== undefined) {
+      Timestamp.encode(toTimestamp(message.since), writer.uint32(66).fork()).join();
+    }
+    if (message.lastSequence !== 0) {
+      writer.uint32(72).uint64(message.lastSequence);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TenantSummary {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTenantSummary();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tenantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.activeUsers = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.inactiveUsers = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.pushedDepartments = longToNumber(reader.uint64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.attributeDepartments = longToNumber(reader.uint64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.lastRequestAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.rejections = longToNumber(reader.uint64());
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.since = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.lastSequence = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TenantSummary {
+    return {
+      tenantId: isSet(object.tenantId)
+        ? globalThis.String(object.tenantId)
+        : isSet(object.tenant_id)
+        ? globalThis.String(object.tenant_id)
+        : "",
+      activeUsers: isSet(object.activeUsers)
+        ? globalThis.Number(object.activeUsers)
+        : isSet(object.active_users)
+        ? globalThis.Number(object.active_users)
+        : 0,
+      inactiveUsers: isSet(object.inactiveUsers)
+        ? globalThis.Number(object.inactiveUsers)
+        : isSet(object.inactive_users)
+        ? globalThis.Number(object.inactive_users)
+        : 0,
+      pushedDepartments: isSet(object.pushedDepartments)
+        ? globalThis.Number(object.pushedDepartments)
+        : isSet(object.pushed_departments)
+        ? globalThis.Number(object.pushed_departments)
+        : 0,
+      attributeDepartments: isSet(object.attributeDepartments)
+        ? globalThis.Number(object.attributeDepartments)
+        : isSet(object.attribute_departments)
+        ? globalThis.Number(object.attribute_departments)
+        : 0,
+      lastRequestAt: isSet(object.lastRequestAt)
+        ? fromJsonTimestamp(object.lastRequestAt)
+        : isSet(object.last_request_at)
+        ? fromJsonTimestamp(object.last_request_at)
+        : undefined,
+      rejections: isSet(object.rejections) ? globalThis.Number(object.rejections) : 0,
+      since: isSet(object.since) ? fromJsonTimestamp(object.since) : undefined,
+      lastSequence: isSet(object.lastSequence)
+        ? globalThis.Number(object.lastSequence)
+        : isSet(object.last_sequence)
+        ? globalThis.Number(object.last_sequence)
+        : 0,
+    };
+  },
+
+  toJSON(message: TenantSummary): unknown {
+    const obj: any = {};
+    if (message.tenantId !== "") {
+      obj.tenantId = message.tenantId;
+    }
+    if (message.activeUsers !== 0) {
+      obj.activeUsers = Math.round(message.activeUsers);
+    }
+    if (message.inactiveUsers !== 0) {
+      obj.inactiveUsers = Math.round(message.inactiveUsers);
+    }
+    if (message.pushedDepartments !== 0) {
+      obj.pushedDepartments = Math.round(message.pushedDepartments);
+    }
+    if (message.attributeDepartments !== 0) {
+      obj.attributeDepartments = Math.round(message.attributeDepartments);
+    }
+    if (message.lastRequestAt !== undefined) {
+      obj.lastRequestAt = message.lastRequestAt.toISOString();
+    }
+    if (message.rejections !== 0) {
+      obj.rejections = Math.round(message.rejections);
+    }
+    if (message.since !== undefined) {
+      obj.since = message.since.toISOString();
+    }
+    if (message.lastSequence !== 0) {
+      obj.lastSequence = Math.round(message.lastSequence);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TenantSummary>, I>>(base?: I): TenantSummary {
+    return TenantSummary.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TenantSummary>, I>>(object: I): TenantSummary {
+    const message = createBaseTenantSummary();
+    message.tenantId = object.tenantId ?? "";
+    message.activeUsers = object.activeUsers ?? 0;
+    message.inactiveUsers = object.inactiveUsers ?? 0;
+    message.pushedDepartments = object.pushedDepartments ?? 0;
+    message.attributeDepartments = object.attributeDepartments ?? 0;
+    message.lastRequestAt = object.lastRequestAt ?? undefined;
+    message.rejections = object.rejections ?? 0;
+    message.since = object.since ?? undefined;
+    message.lastSequence = object.lastSequence ?? 0;
+    return message;
+  },
+};
+
+function createBaseCountUserCreationsRequest(): CountUserCreationsRequest {
+  return { tenantId: "", since: undefined, until: undefined };
+}
+
+export const CountUserCreationsRequest: MessageFns<CountUserCreationsRequest> = {
+  encode(message: CountUserCreationsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tenantId !== "") {
+      writer.uint32(10).string(message.tenantId);
+    }
+    if (message.since !== undefined) {
+      Timestamp.encode(toTimestamp(message.since), writer.uint32(18).fork()).join();
+    }
+    if (message.until !== undefined) {
+      Timestamp.encode(toTimestamp(message.until), writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CountUserCreationsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCountUserCreationsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tenantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.since = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.until = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CountUserCreationsRequest {
+    return {
+      tenantId: isSet(object.tenantId)
+        ? globalThis.String(object.tenantId)
+        : isSet(object.tenant_id)
+        ? globalThis.String(object.tenant_id)
+        : "",
+      since: isSet(object.since) ? fromJsonTimestamp(object.since) : undefined,
+      until: isSet(object.until) ? fromJsonTimestamp(object.until) : undefined,
+    };
+  },
+
+  toJSON(message: CountUserCreationsRequest): unknown {
+    const obj: any = {};
+    if (message.tenantId !== "") {
+      obj.tenantId = message.tenantId;
+    }
+    if (message.since !== undefined) {
+      obj.since = message.since.toISOString();
+    }
+    if (message.until !== undefined) {
+      obj.until = message.until.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CountUserCreationsRequest>, I>>(base?: I): CountUserCreationsRequest {
+    return CountUserCreationsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CountUserCreationsRequest>, I>>(object: I): CountUserCreationsRequest {
+    const message = createBaseCountUserCreationsRequest();
+    message.tenantId = object.tenantId ?? "";
+    message.since = object.since ?? undefined;
+    message.until = object.until ?? undefined;
+    return message;
+  },
+};
+
+function createBaseMinuteCount(): MinuteCount {
+  return { minute: undefined, count: 0 };
+}
+
+export const MinuteCount: MessageFns<MinuteCount> = {
+  encode(message: MinuteCount, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.minute !== undefined) {
+      Timestamp.encode(toTimestamp(message.minute), writer.uint32(10).fork()).join();
+    }
+    if (message.count !== 0) {
+      writer.uint32(16).uint64(message.count);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MinuteCount {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMinuteCount();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.minute = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.count = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MinuteCount {
+    return {
+      minute: isSet(object.minute) ? fromJsonTimestamp(object.minute) : undefined,
+      count: isSet(object.count) ? globalThis.Number(object.count) : 0,
+    };
+  },
+
+  toJSON(message: MinuteCount): unknown {
+    const obj: any = {};
+    if (message.minute !== undefined) {
+      obj.minute = message.minute.toISOString();
+    }
+    if (message.count !== 0) {
+      obj.count = Math.round(message.count);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<MinuteCount>, I>>(base?: I): MinuteCount {
+    return MinuteCount.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MinuteCount>, I>>(object: I): MinuteCount {
+    const message = createBaseMinuteCount();
+    message.minute = object.minute ?? undefined;
+    message.count = object.count ?? 0;
+    return message;
+  },
+};
+
+function createBaseCountUserCreationsResponse(): CountUserCreationsResponse {
+  return { minutes: [], total: 0 };
+}
+
+export const CountUserCreationsResponse: MessageFns<CountUserCreationsResponse> = {
+  encode(message: CountUserCreationsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.minutes) {
+      MinuteCount.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.total !== 0) {
+      writer.uint32(16).uint64(message.total);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CountUserCreationsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCountUserCreationsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.minutes.push(MinuteCount.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.total = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CountUserCreationsResponse {
+    return {
+      minutes: globalThis.Array.isArray(object?.minutes) ? object.minutes.map((e: any) => MinuteCount.fromJSON(e)) : [],
+      total: isSet(object.total) ? globalThis.Number(object.total) : 0,
+    };
+  },
+
+  toJSON(message: CountUserCreationsResponse): unknown {
+    const obj: any = {};
+    if (message.minutes?.length) {
+      obj.minutes = message.minutes.map((e) => MinuteCount.toJSON(e));
+    }
+    if (message.total !== 0) {
+      obj.total = Math.round(message.total);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CountUserCreationsResponse>, I>>(base?: I): CountUserCreationsResponse {
+    return CountUserCreationsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CountUserCreationsResponse>, I>>(object: I): CountUserCreationsResponse {
+    const message = createBaseCountUserCreationsResponse();
+    message.minutes = object.minutes?.map((e) => MinuteCount.fromPartial(e)) || [];
+    message.total = object.total ?? 0;
+    return message;
+  },
+};
+
+function createBaseSummarizeRejectionsRequest(): SummarizeRejectionsRequest {
+  return { tenantId: "", since: undefined, examples: undefined };
+}
+
+export const SummarizeRejectionsRequest: MessageFns<SummarizeRejectionsRequest> = {
+  encode(message: SummarizeRejectionsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tenantId !== "") {
+      writer.uint32(10).string(message.tenantId);
+    }
+    if (message.since !== undefined) {
+      Timestamp.encode(toTimestamp(message.since), writer.uint32(18).fork()).join();
+    }
+    if (message.examples !== undefined) {
+      writer.uint32(24).uint32(message.examples);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SummarizeRejectionsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSummarizeRejectionsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tenantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.since = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.examples = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SummarizeRejectionsRequest {
+    return {
+      tenantId: isSet(object.tenantId)
+        ? globalThis.String(object.tenantId)
+        : isSet(object.tenant_id)
+        ? globalThis.String(object.tenant_id)
+        : "",
+      since: isSet(object.since) ? fromJsonTimestamp(object.since) : undefined,
+      examples: isSet(object.examples) ? globalThis.Number(object.examples) : undefined,
+    };
+  },
+
+  toJSON(message: SummarizeRejectionsRequest): unknown {
+    const obj: any = {};
+    if (message.tenantId !== "") {
+      obj.tenantId = message.tenantId;
+    }
+    if (message.since !== undefined) {
+      obj.since = message.since.toISOString();
+    }
+    if (message.examples !== undefined) {
+      obj.examples = Math.round(message.examples);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SummarizeRejectionsRequest>, I>>(base?: I): SummarizeRejectionsRequest {
+    return SummarizeRejectionsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SummarizeRejectionsRequest>, I>>(object: I): SummarizeRejectionsRequest {
+    const message = createBaseSummarizeRejectionsRequest();
+    message.tenantId = object.tenantId ?? "";
+    message.since = object.since ?? undefined;
+    message.examples = object.examples ?? undefined;
+    return message;
+  },
+};
+
+function createBaseRejectionGroup(): RejectionGroup {
+  return { reason: "", count: 0, lastAt: undefined, examples: [] };
+}
+
+export const RejectionGroup: MessageFns<RejectionGroup> = {
+  encode(message: RejectionGroup, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.reason !== "") {
+      writer.uint32(10).string(message.reason);
+    }
+    if (message.count !== 0) {
+      writer.uint32(16).uint64(message.count);
+    }
+    if (message.lastAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.lastAt), writer.uint32(26).fork()).join();
+    }
+    for (const v of message.examples) {
+      Event.encode(v!, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RejectionGroup {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRejectionGroup();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.count = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.lastAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.examples.push(Event.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RejectionGroup {
+    return {
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      count: isSet(object.count) ? globalThis.Number(object.count) : 0,
+      lastAt: isSet(object.lastAt)
+        ? fromJsonTimestamp(object.lastAt)
+        : isSet(object.last_at)
+        ? fromJsonTimestamp(object.last_at)
+        : undefined,
+      examples: globalThis.Array.isArray(object?.examples) ? object.examples.map((e: any) => Event.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: RejectionGroup): unknown {
+    const obj: any = {};
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.count !== 0) {
+      obj.count = Math.round(message.count);
+    }
+    if (message.lastAt !== undefined) {
+      obj.lastAt = message.lastAt.toISOString();
+    }
+    if (message.examples?.length) {
+      obj.examples = message.examples.map((e) => Event.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RejectionGroup>, I>>(base?: I): RejectionGroup {
+    return RejectionGroup.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RejectionGroup>, I>>(object: I): RejectionGroup {
+    const message = createBaseRejectionGroup();
+    message.reason = object.reason ?? "";
+    message.count = object.count ?? 0;
+    message.lastAt = object.lastAt ?? undefined;
+    message.examples = object.examples?.map((e) => Event.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseSummarizeRejectionsResponse(): SummarizeRejectionsResponse {
+  return { groups: [] };
+}
+
+export const SummarizeRejectionsResponse: MessageFns<SummarizeRejectionsResponse> = {
+  encode(message: SummarizeRejectionsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.groups) {
+      RejectionGroup.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SummarizeRejectionsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSummarizeRejectionsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.groups.push(RejectionGroup.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SummarizeRejectionsResponse {
+    return {
+      groups: globalThis.Array.isArray(object?.groups) ? object.groups.map((e: any) => RejectionGroup.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: SummarizeRejectionsResponse): unknown {
+    const obj: any = {};
+    if (message.groups?.length) {
+      obj.groups = message.groups.map((e) => RejectionGroup.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SummarizeRejectionsResponse>, I>>(base?: I): SummarizeRejectionsResponse {
+    return SummarizeRejectionsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SummarizeRejectionsResponse>, I>>(object: I): SummarizeRejectionsResponse {
+    const message = createBaseSummarizeRejectionsResponse();
+    message.groups = object.groups?.map((e) => RejectionGroup.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseCountMembersRequest(): CountMembersRequest {
+  return { tenantId: "", departmentIds: [] };
+}
+
+export const CountMembersRequest: MessageFns<CountMembersRequest> = {
+  encode(message: CountMembersRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tenantId !== "") {
+      writer.uint32(10).string(message.tenantId);
+    }
+    for (const v of message.departmentIds) {
+      writer.uint32(18).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CountMembersRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCountMembersRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tenantId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.departmentIds.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CountMembersRequest {
+    return {
+      tenantId: isSet(object.tenantId)
+        ? globalThis.String(object.tenantId)
+        : isSet(object.tenant_id)
+        ? globalThis.String(object.tenant_id)
+        : "",
+      departmentIds: globalThis.Array.isArray(object?.departmentIds)
+        ? object.departmentIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.department_ids)
+        ? object.department_ids.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: CountMembersRequest): unknown {
+    const obj: any = {};
+    if (message.tenantId !== "") {
+      obj.tenantId = message.tenantId;
+    }
+    if (message.departmentIds?.length) {
+      obj.departmentIds = message.departmentIds;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CountMembersRequest>, I>>(base?: I): CountMembersRequest {
+    return CountMembersRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CountMembersRequest>, I>>(object: I): CountMembersRequest {
+    const message = createBaseCountMembersRequest();
+    message.tenantId = object.tenantId ?? "";
+    message.departmentIds = object.departmentIds?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseMemberCount(): MemberCount {
+  return { departmentId: "", attribute: 0, pushed: 0 };
+}
+
+export const MemberCount: MessageFns<MemberCount> = {
+  encode(message: MemberCount, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.departmentId !== "") {
+      writer.uint32(10).string(message.departmentId);
+    }
+    if (message.attribute !== 0) {
+      writer.uint32(16).uint64(message.attribute);
+    }
+    if (message.pushed !== 0) {
+      writer.uint32(24).uint64(message.pushed);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MemberCount {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMemberCount();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.departmentId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.attribute = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.pushed = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MemberCount {
+    return {
+      departmentId: isSet(object.departmentId)
+        ? globalThis.String(object.departmentId)
+        : isSet(object.department_id)
+        ? globalThis.String(object.department_id)
+        : "",
+      attribute: isSet(object.attribute) ? globalThis.Number(object.attribute) : 0,
+      pushed: isSet(object.pushed) ? globalThis.Number(object.pushed) : 0,
+    };
+  },
+
+  toJSON(message: MemberCount): unknown {
+    const obj: any = {};
+    if (message.departmentId !== "") {
+      obj.departmentId = message.departmentId;
+    }
+    if (message.attribute !== 0) {
+      obj.attribute = Math.round(message.attribute);
+    }
+    if (message.pushed !== 0) {
+      obj.pushed = Math.round(message.pushed);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<MemberCount>, I>>(base?: I): MemberCount {
+    return MemberCount.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MemberCount>, I>>(object: I): MemberCount {
+    const message = createBaseMemberCount();
+    message.departmentId = object.departmentId ?? "";
+    message.attribute = object.attribute ?? 0;
+    message.pushed = object.pushed ?? 0;
+    return message;
+  },
+};
+
+function createBaseCountMembersResponse(): CountMembersResponse {
+  return { counts: [] };
+}
+
+export const CountMembersResponse: MessageFns<CountMembersResponse> = {
+  encode(message: CountMembersResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.counts) {
+      MemberCount.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CountMembersResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCountMembersResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.counts.push(MemberCount.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CountMembersResponse {
+    return {
+      counts: globalThis.Array.isArray(object?.counts) ? object.counts.map((e: any) => MemberCount.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: CountMembersResponse): unknown {
+    const obj: any = {};
+    if (message.counts?.length) {
+      obj.counts = message.counts.map((e) => MemberCount.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CountMembersResponse>, I>>(base?: I): CountMembersResponse {
+    return CountMembersResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CountMembersResponse>, I>>(object: I): CountMembersResponse {
+    const message = createBaseCountMembersResponse();
+    message.counts = object.counts?.map((e) => MemberCount.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 /**
  * The directory of every tenant: users, departments, memberships and the
  * provisioning log. Every request names its tenant; an id that belongs to
@@ -4463,6 +5705,62 @@ export const DirectoryServiceService = {
     responseSerialize: (value: UserExplanation): Buffer => Buffer.from(UserExplanation.encode(value).finish()),
     responseDeserialize: (value: Buffer): UserExplanation => UserExplanation.decode(value),
   },
+  /**
+   * For the operator console: a tenant's counts, each one read by index (an aggregate over
+   * the users' `active`, the departments' `pushed` index, the tokens' last use and the
+   * rejected requests since `since`).
+   */
+  summarizeTenant: {
+    path: "/wizer.directory.v1.DirectoryService/SummarizeTenant" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SummarizeTenantRequest): Buffer =>
+      Buffer.from(SummarizeTenantRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SummarizeTenantRequest => SummarizeTenantRequest.decode(value),
+    responseSerialize: (value: TenantSummary): Buffer => Buffer.from(TenantSummary.encode(value).finish()),
+    responseDeserialize: (value: Buffer): TenantSummary => TenantSummary.decode(value),
+  },
+  /**
+   * Users created per minute in [since, until) (at most 7 days), from the users' created_at
+   * index: the initial-sync curve. Minutes without a creation are left out.
+   */
+  countUserCreations: {
+    path: "/wizer.directory.v1.DirectoryService/CountUserCreations" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CountUserCreationsRequest): Buffer =>
+      Buffer.from(CountUserCreationsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CountUserCreationsRequest => CountUserCreationsRequest.decode(value),
+    responseSerialize: (value: CountUserCreationsResponse): Buffer =>
+      Buffer.from(CountUserCreationsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CountUserCreationsResponse => CountUserCreationsResponse.decode(value),
+  },
+  /**
+   * Rejected requests since `since`, grouped by their reason, most frequent first, each with
+   * a few of its latest entries.
+   */
+  summarizeRejections: {
+    path: "/wizer.directory.v1.DirectoryService/SummarizeRejections" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SummarizeRejectionsRequest): Buffer =>
+      Buffer.from(SummarizeRejectionsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SummarizeRejectionsRequest => SummarizeRejectionsRequest.decode(value),
+    responseSerialize: (value: SummarizeRejectionsResponse): Buffer =>
+      Buffer.from(SummarizeRejectionsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SummarizeRejectionsResponse => SummarizeRejectionsResponse.decode(value),
+  },
+  /** Members of each named department, counted by source (at most 200 departments a call). */
+  countMembers: {
+    path: "/wizer.directory.v1.DirectoryService/CountMembers" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CountMembersRequest): Buffer => Buffer.from(CountMembersRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CountMembersRequest => CountMembersRequest.decode(value),
+    responseSerialize: (value: CountMembersResponse): Buffer =>
+      Buffer.from(CountMembersResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CountMembersResponse => CountMembersResponse.decode(value),
+  },
 } as const;
 
 export interface DirectoryServiceServer extends UntypedServiceImplementation {
@@ -4527,6 +5825,24 @@ export interface DirectoryServiceServer extends UntypedServiceImplementation {
    * only for an unknown tenant: a user who does not exist is an answer too.
    */
   explainUser: handleUnaryCall<ExplainUserRequest, UserExplanation>;
+  /**
+   * For the operator console: a tenant's counts, each one read by index (an aggregate over
+   * the users' `active`, the departments' `pushed` index, the tokens' last use and the
+   * rejected requests since `since`).
+   */
+  summarizeTenant: handleUnaryCall<SummarizeTenantRequest, TenantSummary>;
+  /**
+   * Users created per minute in [since, until) (at most 7 days), from the users' created_at
+   * index: the initial-sync curve. Minutes without a creation are left out.
+   */
+  countUserCreations: handleUnaryCall<CountUserCreationsRequest, CountUserCreationsResponse>;
+  /**
+   * Rejected requests since `since`, grouped by their reason, most frequent first, each with
+   * a few of its latest entries.
+   */
+  summarizeRejections: handleUnaryCall<SummarizeRejectionsRequest, SummarizeRejectionsResponse>;
+  /** Members of each named department, counted by source (at most 200 departments a call). */
+  countMembers: handleUnaryCall<CountMembersRequest, CountMembersResponse>;
 }
 
 export interface DirectoryServiceClient extends Client {
@@ -4816,6 +6132,80 @@ export interface DirectoryServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UserExplanation) => void,
+  ): ClientUnaryCall;
+  /**
+   * For the operator console: a tenant's counts, each one read by index (an aggregate over
+   * the users' `active`, the departments' `pushed` index, the tokens' last use and the
+   * rejected requests since `since`).
+   */
+  summarizeTenant(
+    request: SummarizeTenantRequest,
+    callback: (error: ServiceError | null, response: TenantSummary) => void,
+  ): ClientUnaryCall;
+  summarizeTenant(
+    request: SummarizeTenantRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: TenantSummary) => void,
+  ): ClientUnaryCall;
+  summarizeTenant(
+    request: SummarizeTenantRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: TenantSummary) => void,
+  ): ClientUnaryCall;
+  /**
+   * Users created per minute in [since, until) (at most 7 days), from the users' created_at
+   * index: the initial-sync curve. Minutes without a creation are left out.
+   */
+  countUserCreations(
+    request: CountUserCreationsRequest,
+    callback: (error: ServiceError | null, response: CountUserCreationsResponse) => void,
+  ): ClientUnaryCall;
+  countUserCreations(
+    request: CountUserCreationsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CountUserCreationsResponse) => void,
+  ): ClientUnaryCall;
+  countUserCreations(
+    request: CountUserCreationsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CountUserCreationsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Rejected requests since `since`, grouped by their reason, most frequent first, each with
+   * a few of its latest entries.
+   */
+  summarizeRejections(
+    request: SummarizeRejectionsRequest,
+    callback: (error: ServiceError | null, response: SummarizeRejectionsResponse) => void,
+  ): ClientUnaryCall;
+  summarizeRejections(
+    request: SummarizeRejectionsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SummarizeRejectionsResponse) => void,
+  ): ClientUnaryCall;
+  summarizeRejections(
+    request: SummarizeRejectionsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SummarizeRejectionsResponse) => void,
+  ): ClientUnaryCall;
+  /** Members of each named department, counted by source (at most 200 departments a call). */
+  countMembers(
+    request: CountMembersRequest,
+    callback: (error: ServiceError | null, response: CountMembersResponse) => void,
+  ): ClientUnaryCall;
+  countMembers(
+    request: CountMembersRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CountMembersResponse) => void,
+  ): ClientUnaryCall;
+  countMembers(
+    request: CountMembersRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CountMembersResponse) => void,
   ): ClientUnaryCall;
 }
 
