@@ -77,6 +77,8 @@ test('npm start: both processes, a development token on a fresh database, metric
     t.is((await fetch(`http://127.0.0.1:${port}/readyz`)).status, 200);
 
     // One JSON line per request, with tenant, method, route, status, duration; no secret, no body.
+    // Log lines are written in batches (up to 100 ms late): wait for the one this test reads.
+    await start.waitFor(/"method":"POST".*"status":409/);
     const logLines = start
       .output()
       .split('\n')

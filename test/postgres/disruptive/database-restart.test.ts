@@ -182,7 +182,10 @@ test('PostgreSQL restarted under load: only 201 or 503 with Retry-After, nothing
       );
     }
 
-    // The directory's account of it: structured lines, each fault one line with its cause.
+    // The directory's account of it: structured lines, each fault one line with its cause. Read
+    // once it has stopped, so every batched log line has been written, none half-way.
+    directory.child.kill('SIGTERM');
+    await directory.exited();
     const output = directory.output();
     t.notRegex(output, /^\s+at /m, 'no stack frame');
     t.notRegex(output, /\b(insert into|select .* from|update "?\w+"? set|delete from)\b/i, 'no SQL');
