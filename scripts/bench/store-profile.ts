@@ -26,10 +26,13 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '3' },
     postgres: { type: 'boolean', default: false },
     only: { type: 'string' },
+    /** Calls in flight at once (as requests from several connections): each timed step runs this many. */
+    concurrency: { type: 'string', default: '1' },
   },
 });
 
 const OPS = Number(args.ops);
+const CONCURRENCY = Number(args.concurrency);
 const only = args.only?.split(',');
 const wanted = (name: string) => !only || only.includes(name);
 
@@ -60,14 +63,18 @@ async function main() {
     const operations: Record<string, (i: number) => Promise<unknown>> = {
       create: () => {
         const n = created++;
-        return createUser(deps, ctx, benchProfile(`new${n}@bench.example`, n), `req-${n}`);
+        // As the benchmark's Okta body: with a department (one of 40), so a membership and its event.
+        const profile = benchProfile(`new${n}@bench.example`, n);
+        profile.enterprise = { department: `Department ${n % 40}` };
+        return createUser(deps, ctx, profile, `req-${n}`);
       },
       replace: (i) => {
         const id = pick(i);
         const n = seeded.ids.indexOf(id);
         return replaceUser(deps, ctx, id, { ...benchProfile(seeded.names[n]!, n), title: `t${written++}` });
       },
-      patch: (i) => updateUser(deps, ctx, pick(i + 1), { title: `p${written++}` }, ['title']),
+      // As the benchmark's PATCH: deactivate, then reactivate.
+      patch: (i) => updateUser(deps, ctx, pick(Math.floor(i / 2)), { active: i % 2 === 1 }, ['active']),
       page100: () => listUsers(deps, ctx, page),
     };
     const rounds: Record<string, LoadResult[]> = {};
@@ -81,7 +88,11 @@ async function main() {
         if (!wanted(name)) continue;
         const count = name === 'page100' ? OPS / 2 : OPS;
         const cpu = process.cpuUsage();
-        const result = await timeSequential(operation, count);
+        const result = await timeSequential(
+          (i) => Promise.all(Array.from({ length: CONCURRENCY }, (_, k) => operation(i * CONCURRENCY + k))),
+          count / CONCURRENCY,
+        );
+        result.rps *= CONCURRENCY;
         const used = process.cpuUsage(cpu);
         if (result.errors) throw new Error(`${name}: ${result.errors} errors`);
         (rounds[name] ??= []).push(result);

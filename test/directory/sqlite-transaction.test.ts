@@ -64,3 +64,43 @@ test('commit, rollback, and no statement after the end', async (t) => {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('concurrent writes commit together; one that fails leaves the others and nothing of its own', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wizer-trx-'));
+  const db = await openDatabase(`sqlite:${path.join(dir, 't.db')}`);
+  try {
+    const at = new Date().toISOString();
+    const order: number[] = [];
+    const calls = Array.from({ length: 40 }, (_, i) =>
+      writeTransaction(db, undefined, async (trx) => {
+        order.push(i);
+        await trx('tenants').insert({ id: `g${i}`, name: `n${i}`, created_at: at });
+        // Sees the writes of the calls before it that succeeded, committed yet or not.
+        const before = Array.from({ length: i }, (_, j) => j).filter((j) => j % 7 !== 3 && j % 7 !== 5);
+        if (before.length) t.truthy(await tenantName.first(trx, { id: `g${before.at(-1)}` }));
+        if (i % 7 === 3) throw new Error(`fail ${i}`);
+        if (i % 7 === 5) await trx('tenants').insert({ id: 'g0', name: 'duplicate', created_at: at });
+        return i;
+      }),
+    );
+    const results = await Promise.allSettled(calls);
+    t.deepEqual(
+      order,
+      Array.from({ length: 40 }, (_, i) => i),
+    );
+    for (const [i, result] of results.entries()) {
+      const row = await tenantName.first(db.knex, { id: `g${i}` });
+      if (i % 7 === 3 || i % 7 === 5) {
+        t.is(result.status, 'rejected', `call ${i}`);
+        t.is(row, undefined, `call ${i}`);
+      } else {
+        t.deepEqual(result, { status: 'fulfilled', value: i });
+        t.is(row?.name, `n${i}`);
+      }
+    }
+    t.is((await tenantName.first(db.knex, { id: 'g0' }))?.name, 'n0');
+  } finally {
+    await db.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
