@@ -3,7 +3,8 @@ import { openDatabase } from '../../services/directory/src/store/db.js';
 import { addMemberships, removeMemberships } from '../../services/directory/src/store/memberships.js';
 import { findDepartmentRow } from '../../services/directory/src/store/departments.js';
 import * as users from '../../services/directory/src/store/users.js';
-import type { Query } from '../../services/directory/src/domain/types.js';
+import type { Query, UserProfile } from '../../services/directory/src/domain/types.js';
+import { writeTransaction } from '../../services/directory/src/store/transaction.js';
 import { benchProfile } from './seed.js';
 import { timeSequential, type LoadResult } from './load.js';
 
@@ -33,12 +34,14 @@ export async function storeFloors(
       () => users.queryUserRows(k, lookup.tenantId, q(pick(lookup.names))),
       n(2000),
     );
+    // Writes through the store's own transactions (writeTransaction: the tenant's lock, and on
+    // SQLite its BEGIN IMMEDIATE without knex.transaction), as the directory makes them.
     out.create = await timeSequential(
       (i) =>
-        k.transaction(async (trx) => {
+        writeTransaction(db, lookup.tenantId, async (trx) => {
           const p = benchProfile(`floor${i}-${randomUUID()}@bench.example`, i);
           const row = await users.insertUser(trx, lookup.tenantId, randomUUID(), p, undefined, now());
-          await users.replaceEmails(trx, lookup.tenantId, row.pk, p);
+          await users.insertEmails(trx, lookup.tenantId, row.pk, p);
         }),
       n(1000),
     );
@@ -47,10 +50,11 @@ export async function storeFloors(
       await users.membershipsOf(k, [row!.pk]);
     }, n(2000));
     const write = (i: number) =>
-      k.transaction(async (trx) => {
+      writeTransaction(db, lookup.tenantId, async (trx) => {
         const row = (await users.findUserRow(trx, lookup.tenantId, pick(lookup.ids)))!;
         const p = { ...benchProfile(row.user_name, i), title: `t${i}` };
-        await users.updateUserRow(trx, row.pk, p, Number(row.version) + 1, now());
+        const before = JSON.parse(row.profile) as UserProfile;
+        await users.updateUserRow(trx, row.pk, p, Number(row.version) + 1, now(), before);
       });
     out.put = await timeSequential(write, n(1000));
     out.deactivate = await timeSequential(write, n(1000));
@@ -67,7 +71,7 @@ export async function storeFloors(
       const pk = (await users.userPksByIds(k, groups.tenantId, [groups.ids[2000 + i]!])).get(
         groups.ids[2000 + i]!,
       )!;
-      await k.transaction(async (trx) => {
+      await writeTransaction(db, groups.tenantId, async (trx) => {
         await addMemberships(trx, department.pk, [pk], 'pushed');
         await removeMemberships(trx, department.pk, [pk], 'pushed');
       });

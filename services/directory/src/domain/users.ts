@@ -159,7 +159,7 @@ async function writeProfile(
         profile,
         Number(row.version) + 1,
         at,
-        profile.userName === current.userName,
+        profileOf(current),
       );
       if (emailRowsDiffer(current, profile)) await replaceEmails(trx, ctx.tenantId, row.pk, profile);
       await record(

@@ -4,6 +4,10 @@ import knexFactory, { type Knex } from 'knex';
 import { postgres, sqlite, type Dialect } from './dialect.js';
 import { SqliteClient } from './sqlite-client.js';
 import { migrationSource } from '../migrations/index.js';
+import { Checkpointer } from './checkpointer.js';
+
+/** The WAL size (4 KiB pages) at which the service's own connection checkpoints (see Checkpointer). */
+const FALLBACK_CHECKPOINT_PAGES = 10_000;
 
 /** An open store: the knex instance and the dialect it speaks. */
 export interface Database {
@@ -18,8 +22,8 @@ export interface Database {
  */
 export function knexConfigFor(
   url: string,
-  options: { createFolder?: boolean } = {},
-): { config: Knex.Config; dialect: Dialect } {
+  options: { createFolder?: boolean; backgroundCheckpoints?: boolean } = {},
+): { config: Knex.Config; dialect: Dialect; sqliteFile?: string } {
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     return {
       dialect: postgres,
@@ -28,6 +32,7 @@ export function knexConfigFor(
   }
   if (url.startsWith('sqlite:')) {
     const filename = url.slice('sqlite:'.length);
+    const backgroundCheckpoints = Boolean(options.backgroundCheckpoints) && filename !== ':memory:';
     if (filename !== ':memory:') {
       const folder = path.dirname(path.resolve(filename));
       if (options.createFolder) fs.mkdirSync(folder, { recursive: true });
@@ -37,6 +42,7 @@ export function knexConfigFor(
     }
     return {
       dialect: sqlite,
+      sqliteFile: backgroundCheckpoints ? filename : undefined,
       config: {
         client: SqliteClient as unknown as typeof Knex.Client,
         connection: { filename },
@@ -56,6 +62,9 @@ export function knexConfigFor(
               conn.pragma('busy_timeout = 5000');
               // LIKE is case-sensitive, as in PostgreSQL; case-insensitive matches lower() both sides.
               conn.pragma('case_sensitive_like = ON');
+              // Checkpoints run on a thread of their own (store/checkpointer.ts); this one's are
+              // the fallback, should that thread fall behind: the log is bounded at ~40 MB.
+              if (backgroundCheckpoints) conn.pragma(`wal_autocheckpoint = ${FALLBACK_CHECKPOINT_PAGES}`);
               done(null, conn);
             } catch (error) {
               done(error as Error, conn);
@@ -110,12 +119,18 @@ function knexLog(logger: StoreLogger | undefined): Knex.Config['log'] {
   return { warn: line, error: line, deprecate: line, debug: line };
 }
 
-/** Opens the store and applies every pending migration. */
+/**
+ * Opens the store and applies every pending migration. A SQLite file's log is checkpointed on
+ * a thread of its own (store/checkpointer.ts) unless `backgroundCheckpoints` is false.
+ */
 export async function openDatabase(
   url: string,
-  options: { logger?: StoreLogger; createFolder?: boolean } = {},
+  options: { logger?: StoreLogger; createFolder?: boolean; backgroundCheckpoints?: boolean } = {},
 ): Promise<Database> {
-  const { config, dialect } = knexConfigFor(url, options);
+  const { config, dialect, sqliteFile } = knexConfigFor(url, {
+    ...options,
+    backgroundCheckpoints: options.backgroundCheckpoints ?? true,
+  });
   const knex = knexFactory({ ...config, log: knexLog(options.logger) });
   try {
     await migrate(knex);
@@ -123,5 +138,13 @@ export async function openDatabase(
     await knex.destroy();
     throw error;
   }
-  return { knex, dialect, close: () => knex.destroy() };
+  const checkpointer = sqliteFile === undefined ? undefined : new Checkpointer(sqliteFile);
+  return {
+    knex,
+    dialect,
+    async close() {
+      await checkpointer?.close();
+      await knex.destroy();
+    },
+  };
 }

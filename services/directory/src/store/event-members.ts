@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { identityKey, MAX_IDENTITY_KEY_LENGTH } from '../domain/identity.js';
 import type { DbEventRow, DbUserRow } from './rows.js';
+import { StatementCache } from './compiled.js';
 
 type Db = Knex | Knex.Transaction;
 
@@ -19,11 +20,35 @@ export async function indexEventMembers(
 ): Promise<void> {
   const unique = [...new Set(memberIds)];
   for (let i = 0; i < unique.length; i += CHUNK) {
-    await db('event_member_ids').insert(
-      unique.slice(i, i + CHUNK).map((member_id) => ({ seq, member_id, tenant_id: tenantId })),
-    );
+    const chunk = unique.slice(i, i + CHUNK);
+    const params: MemberParams = { seq, tenant_id: tenantId };
+    chunk.forEach((id, position) => (params[`member${position}`] = id));
+    await insertRows(chunk.length).run(db, params);
   }
 }
+
+interface MemberParams {
+  seq: number;
+  tenant_id: string;
+  [member: `member${number}`]: string;
+}
+
+/** One multi-row insert per count of ids; the counts a change names one user with, prepared by name. */
+const inserts = new StatementCache(64);
+
+const insertRows = (count: number) =>
+  inserts.get<MemberParams>(
+    String(count),
+    (knex, $) =>
+      knex('event_member_ids').insert(
+        Array.from({ length: count }, (_, position) => ({
+          seq: $.seq,
+          member_id: $[`member${position}`],
+          tenant_id: $.tenant_id,
+        })),
+      ),
+    count <= 8,
+  );
 
 /** Narrows a search of the log; every condition is on the event row. */
 export interface EventFilter {

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Page, Query } from '../domain/types.js';
-import { StatementCache, type Db } from './compiled.js';
+import { compiled, StatementCache, type Db } from './compiled.js';
 import {
   applyPlan,
   compileFilter,
@@ -36,6 +36,24 @@ const statements = new StatementCache(512);
  * its connection.
  */
 const isCommonFilter = (query: Query) => !query.filter || ('op' in query.filter && query.filter.op === 'eq');
+
+/** The tenant's newest event: every change to its users and departments appends one. */
+const lastEvent = compiled<{ tenantId: string }, { seq: number | string | null }>((db, $) =>
+  db('events').where('tenant_id', $.tenantId).max({ seq: 'seq' }),
+);
+
+/**
+ * Totals counted, per store, by statement and bindings, with the tenant's newest event when counted
+ * (read before the count). A COUNT walks every matching index entry (a page of 100 of 5,000
+ * users spent as long counting as reading); while the tenant's log has no newer event, no
+ * row it counts has changed, so the total stands. Sound because every write that changes a
+ * tenant's users, departments or memberships appends to its log in the same transaction,
+ * and a tenant's writers take turns (its row is locked first), so its sequence numbers
+ * follow commit order. Only outside a transaction: one that rolls back could have counted
+ * its own changes under a sequence number SQLite then hands out again.
+ */
+const totalsByStore = new WeakMap<object, Map<string, { seq: string; n: number }>>();
+const TOTALS_KEPT = 1000;
 
 /**
  * One page of a tenant's rows matching a query, with the total unless skipped. The
@@ -77,7 +95,22 @@ export async function queryPage<Row extends { pk: number }>(
       (knex, $) => where(knex, $).count({ n: '*' }),
       commonFilter,
     );
-    return Number((await counting.first(db, params))!.n);
+    if ((db as Knex.Transaction).isTransaction) return Number((await counting.first(db, params))!.n);
+    let totals = totalsByStore.get(db.client as object);
+    if (!totals) totalsByStore.set(db.client as object, (totals = new Map()));
+    const key = `${shape}\u0000${tenantId}\u0000${JSON.stringify(filter?.bindings ?? [])}`;
+    const newest = (await lastEvent.first(db, { tenantId }))?.seq;
+    // None (a new tenant, or one whose every event the retention policy removed): counted
+    // each time, as a pruned newest event could otherwise bring back a key counted before it.
+    if (newest === null || newest === undefined) return Number((await counting.first(db, params))!.n);
+    const seq = String(newest);
+    const known = totals.get(key);
+    if (known && known.seq === seq) return known.n;
+    const n = Number((await counting.first(db, params))!.n);
+    totals.delete(key);
+    if (totals.size >= TOTALS_KEPT) totals.delete(totals.keys().next().value!);
+    totals.set(key, { seq, n });
+    return n;
   };
   if (plan.limit === 0) return { items: [], total: query.skipTotal ? undefined : await count() };
   const paging = `${plan.orderExpr} ${plan.descending ? 'desc' : 'asc'} ${plan.after ? 'after' : ''} ${plan.offset ? 'offset' : ''}`;

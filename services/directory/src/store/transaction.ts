@@ -3,7 +3,8 @@ import { ConflictError, isDomainError, NotFoundError, RetryableError } from '../
 import { storeTransactions } from '../metrics.js';
 import { compiled } from './compiled.js';
 import type { Database } from './db.js';
-import { faultCode } from './dialect.js';
+import { faultCode, sqlite } from './dialect.js';
+import { sqliteWriteTransaction } from './sqlite-transaction.js';
 
 const ATTEMPTS = 3;
 
@@ -33,7 +34,7 @@ export function translateStoreError(database: Database, error: unknown): unknown
 }
 
 /**
- * Runs `work` in one write transaction (BEGIN IMMEDIATE on SQLite; on PostgreSQL
+ * Runs `work` in one write transaction (BEGIN IMMEDIATE on SQLite, see sqlite-transaction.ts; on PostgreSQL
  * after locking the tenant's row), retrying the whole of it when the database
  * reports a lost race. `work` may run more than once: it must not have effects
  * outside the transaction.
@@ -46,12 +47,16 @@ export async function writeTransaction<T>(
   for (let attempt = 1; ; attempt++) {
     const timer = storeTransactions.startTimer();
     try {
-      const result = await database.knex.transaction(async (trx) => {
+      const locked = async (trx: Knex.Transaction) => {
         if (tenantId !== undefined && !(await lockTenant.first(trx, { tenantId }))) {
           throw new NotFoundError('no such tenant');
         }
         return work(trx);
-      });
+      };
+      const result =
+        database.dialect === sqlite
+          ? await sqliteWriteTransaction(database.knex, locked)
+          : await database.knex.transaction(locked);
       timer({ outcome: 'commit' });
       return result;
     } catch (error) {

@@ -20,6 +20,10 @@ export const USER_COLUMNS = [
 
 /** The indexed columns copied out of a profile; '' stands for absent. */
 export function searchColumns(profile: UserProfile) {
+  return { ...indexedColumns(profile), profile: JSON.stringify(profile) };
+}
+
+function indexedColumns(profile: UserProfile) {
   return {
     user_name: profile.userName,
     user_name_norm: identityKey(profile.userName),
@@ -31,7 +35,6 @@ export function searchColumns(profile: UserProfile) {
     employee_number: profile.enterprise?.employeeNumber ?? '',
     department: profile.enterprise?.department ?? '',
     manager_id: profile.enterprise?.manager?.value ?? '',
-    profile: JSON.stringify(profile),
   };
 }
 
@@ -106,27 +109,34 @@ export async function insertUser(
   return row;
 }
 
-type UpdateParams = Omit<SearchColumns, 'user_name_norm'> & {
-  user_name_norm?: string;
+type UpdateParams = SearchColumns & {
   pk: number;
   version: number;
   updated_at: string;
 };
 
-const updateRow = (columns: readonly (keyof UpdateParams)[]) =>
-  compiled<UpdateParams, DbUserRow>((db, $) =>
-    db('users')
-      .where({ pk: $.pk })
-      .update(slotsFor($, [...columns, 'version', 'updated_at']))
-      .returning(USER_COLUMNS),
+/** Updates by the set of search columns written: one shape per set (few in practice). */
+const updates = new StatementCache(128);
+
+const updateRow = (columns: readonly (keyof SearchColumns)[]) =>
+  updates.get<UpdateParams, DbUserRow>(
+    columns.join(','),
+    (db, $) =>
+      db('users')
+        .where({ pk: $.pk })
+        .update(slotsFor($, [...columns, 'version', 'updated_at']))
+        .returning(USER_COLUMNS),
+    true,
   );
-const updateRowWithKey = updateRow(SEARCH_COLUMNS);
-const updateRowKeepingKey = updateRow(SEARCH_COLUMNS.filter((column) => column !== 'user_name_norm'));
 
 /**
- * Writes a new profile. With `keepKey` (the userName did not change) the row keeps its
- * identity key: a key the identity-keys migration parked for a colliding legacy name stays
- * parked, so that user can still be updated and deactivated.
+ * Writes a new profile. Given the profile it replaces (`before`), only the search columns
+ * whose value changes are written: SQLite rewrites the entry of every index on a column an
+ * UPDATE sets, changed or not (a replace that changed one attribute wrote ~17 pages to the
+ * log, 8 of them index pages of unchanged columns). The identity key is then written only
+ * when the userName changes: a key the identity-keys migration parked for a colliding legacy
+ * name stays parked, so that user can still be updated and deactivated. Without `before`,
+ * every column is written.
  */
 export async function updateUserRow(
   db: Db,
@@ -134,10 +144,19 @@ export async function updateUserRow(
   profile: UserProfile,
   version: number,
   now: string,
-  keepKey = false,
+  before?: UserProfile,
 ): Promise<DbUserRow> {
-  const params = { ...searchColumns(profile), pk, version, updated_at: now };
-  const row = await (keepKey ? updateRowKeepingKey : updateRowWithKey).first(db, params);
+  const next = searchColumns(profile);
+  let columns = SEARCH_COLUMNS;
+  if (before) {
+    const previous = indexedColumns(before);
+    columns = SEARCH_COLUMNS.filter((column) =>
+      column === 'user_name_norm'
+        ? profile.userName !== before.userName
+        : column === 'profile' || next[column] !== previous[column],
+    );
+  }
+  const row = await updateRow(columns).first(db, { ...next, pk, version, updated_at: now });
   return row!;
 }
 

@@ -1,0 +1,68 @@
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+
+/**
+ * Copies a SQLite database's write-ahead log back into the database file on a thread of its
+ * own, so that the event loop never waits for it.
+ *
+ * In WAL mode a commit appends the pages it changed to the log; a checkpoint copies them
+ * into the database file and syncs both to disk. SQLite runs one on the committing
+ * connection every 1,000 log pages by default: with a user's row and its ~15 index entries,
+ * its emails and its event, that was every ~20 creates, and each one held the event loop
+ * for the copy and two fsyncs (milliseconds on a busy disk: most of a create's time and all
+ * of its p99). Here a second connection, in a worker thread, runs a PASSIVE checkpoint
+ * every `intervalMs` instead: PASSIVE never blocks the writer nor readers, and the writer
+ * starts the log over once a checkpoint has copied all of it.
+ *
+ * The service's connection keeps an automatic checkpoint, at `fallbackPages` (see db.ts), as
+ * a bound: should this thread fall behind (a writer that never pauses, so the log is never
+ * all copied) or stop, the log is checkpointed there as before, only more rarely.
+ *
+ * Durability is unchanged in kind: with synchronous = NORMAL a commit is in the log (safe
+ * from a process crash) and reaches the disk at the next checkpoint's sync, so an OS crash
+ * or power loss can roll back the commits of the last interval (before: the last ~20).
+ */
+export class Checkpointer {
+  private readonly worker: Worker;
+  private readonly exited: Promise<void>;
+
+  constructor(filename: string, intervalMs = 100) {
+    // The worker's code is plain JavaScript given as text (no file to find under tsx, ava or
+    // the production build), requiring the driver the service itself loaded.
+    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+    this.worker = new Worker(WORKER, { eval: true, workerData: { driver, filename, intervalMs } });
+    // Never keeps the process alive, and an error there only leaves the fallback to work.
+    this.worker.unref();
+    this.worker.on('error', () => {});
+    this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
+  }
+
+  /** Stops the thread (its connection closes with it; a checkpoint under way finishes first). */
+  async close(): Promise<void> {
+    this.worker.postMessage('stop');
+    const timer = setTimeout(() => void this.worker.terminate(), 5000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
+
+const WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.filename, { fileMustExist: true });
+db.pragma('busy_timeout = 1000');
+db.pragma('synchronous = NORMAL');
+const checkpoint = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
+const timer = setInterval(() => {
+  try {
+    checkpoint.get();
+  } catch {
+    // Busy (another checkpoint is running) or briefly unavailable: the next tick tries again.
+  }
+}, workerData.intervalMs);
+parentPort.on('message', () => {
+  clearInterval(timer);
+  db.close();
+  parentPort.close();
+});
+`;

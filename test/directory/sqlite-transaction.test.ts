@@ -1,0 +1,106 @@
+import test from 'ava';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { compiled } from '../../services/directory/src/store/compiled.js';
+import { openDatabase } from '../../services/directory/src/store/db.js';
+import { writeTransaction } from '../../services/directory/src/store/transaction.js';
+
+// SQLite's write transactions bypass knex.transaction (store/sqlite-transaction.ts): they
+// must commit, roll back and refuse late statements as knex's did.
+
+const tenantName = compiled<{ id: string }, { name: string }>((db, $) =>
+  db('tenants').where({ id: $.id }).first('name'),
+);
+
+test('commit, rollback, and no statement after the end', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wizer-trx-'));
+  const db = await openDatabase(`sqlite:${path.join(dir, 't.db')}`);
+  try {
+    const at = new Date().toISOString();
+    await writeTransaction(db, undefined, async (trx) => {
+      await trx('tenants').insert({ id: 't1', name: 'one', created_at: at });
+    });
+    t.is((await tenantName.first(db.knex, { id: 't1' }))?.name, 'one');
+
+    await t.throwsAsync(
+      writeTransaction(db, undefined, async (trx) => {
+        await trx('tenants').insert({ id: 't2', name: 'two', created_at: at });
+        t.is((await tenantName.first(trx, { id: 't2' }))?.name, 'two');
+        throw new Error('no');
+      }),
+      { message: 'no' },
+    );
+    t.is(await tenantName.first(db.knex, { id: 't2' }), undefined);
+
+    // A unique violation inside: translated, rolled back, and the store still writes.
+    await t.throwsAsync(
+      writeTransaction(db, undefined, async (trx) => {
+        await trx('tenants').insert({ id: 't3', name: 'three', created_at: at });
+        await trx('tenants').insert({ id: 't1', name: 'again', created_at: at });
+      }),
+      { name: 'ConflictError' },
+    );
+    t.is(await tenantName.first(db.knex, { id: 't3' }), undefined);
+
+    let kept: Parameters<Parameters<typeof writeTransaction>[2]>[0] | undefined;
+    await writeTransaction(db, undefined, async (trx) => {
+      kept = trx;
+    });
+    await t.throwsAsync(tenantName.first(kept!, { id: 't1' }), { message: /already ended/ });
+    await t.throwsAsync(kept!('tenants').select('id'), { message: /already ended/ });
+    // Reads and writes outside go on as before.
+    t.is((await tenantName.first(db.knex, { id: 't1' }))?.name, 'one');
+    await writeTransaction(db, 't1', async (trx) => {
+      await trx('tenants').where({ id: 't1' }).update({ name: 'uno' });
+    });
+    t.is((await tenantName.first(db.knex, { id: 't1' }))?.name, 'uno');
+    await t.throwsAsync(
+      writeTransaction(db, 'none', async () => {}),
+      { name: 'NotFoundError' },
+    );
+  } finally {
+    await db.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('concurrent writes commit together; one that fails leaves the others and nothing of its own', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wizer-trx-'));
+  const db = await openDatabase(`sqlite:${path.join(dir, 't.db')}`);
+  try {
+    const at = new Date().toISOString();
+    const order: number[] = [];
+    const calls = Array.from({ length: 40 }, (_, i) =>
+      writeTransaction(db, undefined, async (trx) => {
+        order.push(i);
+        await trx('tenants').insert({ id: `g${i}`, name: `n${i}`, created_at: at });
+        // Sees the writes of the calls before it that succeeded, committed yet or not.
+        const before = Array.from({ length: i }, (_, j) => j).filter((j) => j % 7 !== 3 && j % 7 !== 5);
+        if (before.length) t.truthy(await tenantName.first(trx, { id: `g${before.at(-1)}` }));
+        if (i % 7 === 3) throw new Error(`fail ${i}`);
+        if (i % 7 === 5) await trx('tenants').insert({ id: 'g0', name: 'duplicate', created_at: at });
+        return i;
+      }),
+    );
+    const results = await Promise.allSettled(calls);
+    t.deepEqual(
+      order,
+      Array.from({ length: 40 }, (_, i) => i),
+    );
+    for (const [i, result] of results.entries()) {
+      const row = await tenantName.first(db.knex, { id: `g${i}` });
+      if (i % 7 === 3 || i % 7 === 5) {
+        t.is(result.status, 'rejected', `call ${i}`);
+        t.is(row, undefined, `call ${i}`);
+      } else {
+        t.deepEqual(result, { status: 'fulfilled', value: i });
+        t.is(row?.name, `n${i}`);
+      }
+    }
+    t.is((await tenantName.first(db.knex, { id: 'g0' }))?.name, 'n0');
+  } finally {
+    await db.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
