@@ -46,6 +46,9 @@ test('the default database: the directory on a fresh clone (no DATABASE_URL) cre
     DIRECTORY_ADDRESS: `127.0.0.1:${grpc}`,
     METRICS_ADDRESS: 'off',
     LOG_LEVEL: 'info',
+    // tsx finds tsconfig.json from the working directory; outside the repository it must be told,
+    // or @wizer/directory-client resolves to the package's compiled dist/ (absent before a build).
+    TSX_TSCONFIG_PATH: path.join(ROOT, 'tsconfig.json'),
   };
   delete env.DATABASE_URL;
   delete env.DIRECTORY_CREDENTIALS_FILE;
