@@ -154,24 +154,41 @@ test('the actor of each request is recorded for the gateway, and ignored for any
 test('a directory that never answers: each request fails with DEADLINE_EXCEEDED at its own deadline', async (t) => {
   const hung = new Server();
   let received = 0;
+  const waiting: (() => void)[] = [];
+  /** Resolves once `n` requests have reached the directory: a signal, not a guess at timing. */
+  const reached = (n: number) =>
+    new Promise<void>((resolve) => {
+      const check = () => (received >= n ? resolve() : waiting.push(check));
+      check();
+    });
   hung.addService(DirectoryChannelServiceService, {
-    exchange: (stream: NodeJS.EventEmitter) => stream.on('data', () => received++),
+    exchange: (stream: NodeJS.EventEmitter) =>
+      stream.on('data', () => {
+        received++;
+        for (const check of waiting.splice(0)) check();
+      }),
   });
   const port = await new Promise<number>((resolve, reject) =>
     hung.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
   );
   const clients = connectDirectory(`127.0.0.1:${port}`, { actor: 'x', multiplex: { streams: 1 } });
+  const getUser = (deadlineMs: number) =>
+    grpcError(clients.directory.getUser({ tenantId: 't', id: 'u' }, { deadlineMs }));
   try {
-    const errors = await Promise.all(
-      [200, 400].map((deadlineMs) =>
-        grpcError(clients.directory.getUser({ tenantId: 't', id: 'u' }, { deadlineMs })),
-      ),
-    );
+    // Precondition: the one stream is open. On a busy machine connecting can take longer than
+    // the short deadlines below, and a request that expires before it is sent is never sent.
+    const opener = getUser(120_000);
+    await reached(1);
+    const errors = await Promise.all([200, 400].map(getUser));
     t.deepEqual(
       errors.map((e) => e.code),
       [status.DEADLINE_EXCEEDED, status.DEADLINE_EXCEEDED],
     );
-    t.is(received, 2, 'both requests reached the directory over the one stream');
+    // Both went out on the open stream; a loaded server may read them after their deadlines.
+    await reached(3);
+    t.is(received, 3, 'the opener and both requests reached the directory over the one stream');
+    clients.close();
+    t.not((await opener).code, status.OK, 'the unanswered opener ends when the channel closes');
   } finally {
     clients.close();
     hung.forceShutdown();
