@@ -7,7 +7,7 @@ import { HOST_PORT } from '../../services/shared/metrics-server.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { DEFAULT_RATE_LIMITS, type RateLimits } from './rate-limit.js';
 import { DEFAULT_REJECTION_LOG, type RejectionLogLimits } from './rejection-sampler.js';
-import { unixSocketPath } from '../../services/shared/unix-socket.js';
+import { DIRECTORY_TARGET_RULE, isDirectoryTarget } from '../../services/shared/directory-target.js';
 
 /** The gateway's configuration, read from the environment once, in main.ts. */
 export interface GatewayConfig {
@@ -86,14 +86,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     return path || undefined;
   };
   const directoryAddress = env.DIRECTORY_ADDRESS || '127.0.0.1:50051';
-  if (
-    !unixSocketPath(directoryAddress) &&
-    !directoryAddress.split(',').every((a) => /^\s*[^\s,]+:\d{1,5}\s*$/.test(a))
-  ) {
-    problems.push(
-      'DIRECTORY_ADDRESS must be host:port, a comma-separated list of IP:port replicas, or unix:/absolute/path',
-    );
-  }
+  if (!isDirectoryTarget(directoryAddress)) problems.push(DIRECTORY_TARGET_RULE);
   const logLevel = env.LOG_LEVEL || 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   const directoryCredential = env.DIRECTORY_CREDENTIAL || undefined;

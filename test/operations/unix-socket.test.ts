@@ -6,7 +6,7 @@ import { freePort, runTs, spawnTs, type Spawned } from '../helpers/processes.js'
 
 const quiet = { METRICS_ADDRESS: 'off', GATEWAY_METRICS_ADDRESS: 'off' };
 
-test("a co-located directory on a Unix domain socket: the gateway and the CLI reach it, the socket is its owner's only, a stale socket file is no obstacle, a live one or another file is", async (t) => {
+test("a co-located directory on a Unix domain socket: the gateway, the CLI and the console reach it, the socket is its owner's only, a stale socket file is no obstacle, a live one or another file is", async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wizer-uds-'));
   const socket = path.join(dir, 'directory.sock');
   const shared = { DATABASE_URL: `sqlite:${path.join(dir, 'w.db')}`, DIRECTORY_ADDRESS: `unix:${socket}` };
@@ -61,6 +61,28 @@ test("a co-located directory on a Unix domain socket: the gateway and the CLI re
       }),
     });
     t.is(res.status, 201, await res.text());
+
+    // The operator console reaches the directory over the same socket: an operator added with the
+    // CLI signs in (the console asks the directory) and is sent on with a session.
+    const added = await runTs(
+      'scripts/admin.ts',
+      ['operators', 'add', '--name', 'ada', '--role', 'viewer', '--json'],
+      shared,
+    );
+    t.is(added.code, 0, added.output);
+    const { password } = JSON.parse(added.output) as { password: string };
+    const consolePort = await freePort();
+    const consoleUrl = `http://127.0.0.1:${consolePort}`;
+    const console = start('services/console/src/main.ts', { CONSOLE_ADDRESS: `127.0.0.1:${consolePort}` });
+    await console.waitFor(/console listening/, 60_000);
+    const signIn = await fetch(`${consoleUrl}/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { Origin: consoleUrl, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ name: 'ada', password }).toString(),
+    });
+    t.is(signIn.status, 303, await signIn.text());
+    t.truthy(signIn.headers.get('set-cookie'), 'a session was opened');
   } finally {
     for (const p of processes.reverse()) p.child.kill('SIGTERM');
     await Promise.all(processes.map((p) => p.exited()));

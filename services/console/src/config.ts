@@ -4,6 +4,7 @@ import type { ClientTlsFiles } from '@wizer/directory-client';
 import { clientTlsFromEnv } from '../../directory/tls.js';
 import { LOG_LEVELS } from '../../shared/logger.js';
 import { HOST_PORT } from '../../shared/metrics-server.js';
+import { DIRECTORY_TARGET_RULE, isDirectoryTarget } from '../../shared/directory-target.js';
 
 /** The operator console's configuration, read from the environment once, in main.ts. */
 export interface ConsoleConfig {
@@ -58,8 +59,7 @@ export function loadConfig(env: Env = process.env): ConsoleConfig {
   if (Boolean(cert) !== Boolean(key))
     problems.push('CONSOLE_TLS_CERT_FILE and CONSOLE_TLS_KEY_FILE go together');
   const directoryAddress = env.DIRECTORY_ADDRESS || '127.0.0.1:50051';
-  if (!directoryAddress.split(',').every((a) => /^\s*[^\s,]+:\d{1,5}\s*$/.test(a)))
-    problems.push('DIRECTORY_ADDRESS must be host:port, or a comma-separated list of IP:port replicas');
+  if (!isDirectoryTarget(directoryAddress)) problems.push(DIRECTORY_TARGET_RULE);
   const directoryCredential = env.CONSOLE_DIRECTORY_CREDENTIAL || undefined;
   if (directoryCredential && !/^wzr_svc_[A-Za-z0-9_-]{43}$/.test(directoryCredential))
     problems.push('CONSOLE_DIRECTORY_CREDENTIAL must be a service credential (wzr_svc_…)');
