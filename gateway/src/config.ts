@@ -1,8 +1,7 @@
-import fs from 'node:fs';
 import { credentialsFileFor } from '../../services/directory/credentials-file.js';
 import type { ClientTlsFiles } from '@wizer/directory-client';
 import { clientTlsFromEnv } from '../../services/directory/tls.js';
-import { LOG_LEVELS } from '../../services/shared/logger.js';
+import { fileSettings, logLevelSetting } from '../../services/shared/config-checks.js';
 import { HOST_PORT } from '../../services/shared/metrics-server.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { DEFAULT_RATE_LIMITS, type RateLimits } from './rate-limit.js';
@@ -80,15 +79,10 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     }
     return n;
   };
-  const file = (name: string) => {
-    const path = env[name];
-    if (path && !fs.existsSync(path)) problems.push(`${name} names a file that does not exist: ${path}`);
-    return path || undefined;
-  };
+  const file = fileSettings(env, problems);
   const directoryAddress = env.DIRECTORY_ADDRESS || '127.0.0.1:50051';
   if (!isDirectoryTarget(directoryAddress)) problems.push(DIRECTORY_TARGET_RULE);
-  const logLevel = env.LOG_LEVEL || 'info';
-  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  const logLevel = logLevelSetting(env, problems);
   const directoryCredential = env.DIRECTORY_CREDENTIAL || undefined;
   if (directoryCredential && !/^wzr_svc_[A-Za-z0-9_-]{43}$/.test(directoryCredential))
     problems.push('DIRECTORY_CREDENTIAL must be a service credential (wzr_svc_…)');

@@ -1,8 +1,7 @@
-import fs from 'node:fs';
 import { credentialsFileFor } from '../../directory/credentials-file.js';
 import type { ClientTlsFiles } from '@wizer/directory-client';
 import { clientTlsFromEnv } from '../../directory/tls.js';
-import { LOG_LEVELS } from '../../shared/logger.js';
+import { fileSettings, logLevelSetting } from '../../shared/config-checks.js';
 import { HOST_PORT } from '../../shared/metrics-server.js';
 import { DIRECTORY_TARGET_RULE, isDirectoryTarget } from '../../shared/directory-target.js';
 
@@ -49,11 +48,7 @@ export function loadConfig(env: Env = process.env): ConsoleConfig {
       sessionMinutes = DEFAULT_SESSION_MINUTES;
     }
   }
-  const file = (name: string) => {
-    const path = env[name];
-    if (path && !fs.existsSync(path)) problems.push(`${name} names a file that does not exist: ${path}`);
-    return path || undefined;
-  };
+  const file = fileSettings(env, problems);
   const cert = file('CONSOLE_TLS_CERT_FILE');
   const key = file('CONSOLE_TLS_KEY_FILE');
   if (Boolean(cert) !== Boolean(key))
@@ -66,8 +61,7 @@ export function loadConfig(env: Env = process.env): ConsoleConfig {
   const trust = (env.CONSOLE_TRUST_PROXY ?? 'false').toLowerCase();
   if (!['true', 'false', '1', '0'].includes(trust))
     problems.push('CONSOLE_TRUST_PROXY must be true or false');
-  const logLevel = env.LOG_LEVEL || 'info';
-  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  const logLevel = logLevelSetting(env, problems);
   for (const name of [
     'DIRECTORY_TLS_CA_FILE',
     'DIRECTORY_TLS_CLIENT_CERT_FILE',

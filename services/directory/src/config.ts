@@ -3,7 +3,7 @@ import path from 'node:path';
 import { credentialsFileFor } from '../credentials-file.js';
 import { DEFAULT_DATABASE_URL, DEFAULT_DIRECTORY_ADDRESS } from '../defaults.js';
 import type { CertificateRoles } from './rpc/authorize.js';
-import { LOG_LEVELS } from '../../shared/logger.js';
+import { fileSettings, logLevelSetting } from '../../shared/config-checks.js';
 import { HOST_PORT } from '../../shared/metrics-server.js';
 import { unixSocketPath } from '../../shared/unix-socket.js';
 
@@ -60,13 +60,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const eventRetentionDays = Number(retention);
   if (!/^\d+$/.test(retention) || eventRetentionDays > 36_500)
     problems.push('EVENT_RETENTION_DAYS must be a whole number of days from 0 (keep forever) to 36500');
-  const logLevel = env.LOG_LEVEL || 'info';
-  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
-  const file = (name: string) => {
-    const path = env[name];
-    if (path && !fs.existsSync(path)) problems.push(`${name} names a file that does not exist: ${path}`);
-    return path || undefined;
-  };
+  const logLevel = logLevelSetting(env, problems);
+  const file = fileSettings(env, problems);
   const cert = file('DIRECTORY_TLS_CERT_FILE');
   const key = file('DIRECTORY_TLS_KEY_FILE');
   const clientCa = file('DIRECTORY_TLS_CLIENT_CA_FILE');
