@@ -1,5 +1,6 @@
 import type Router from '@koa/router';
 import { DepartmentOrigin } from '#proto/department.js';
+import { ListEventsRequest } from '#proto/directory.js';
 import { query } from '@wizer/directory-client';
 import { asOperator, send, type ConsoleDeps } from '../context.js';
 import { count, html, when } from '../html.js';
@@ -77,17 +78,12 @@ export function departmentRoutes(routes: Router, deps: ConsoleDeps): void {
     const [{ counts }, history] = await Promise.all([
       deps.directory.directory.countMembers({ tenantId, departmentIds: [department.id] }, call),
       deps.directory.directory.listEvents(
-        {
+        ListEventsRequest.fromPartial({
           tenantId,
           resourceId: department.id,
-          resourceName: '',
           kinds: HISTORY_KINDS,
-          problemsOnly: false,
-          since: undefined,
-          until: undefined,
-          beforeSequence: 0,
           limit: 50,
-        },
+        }),
         call,
       ),
     ]);

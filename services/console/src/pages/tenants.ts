@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { PassThrough } from 'node:stream';
-import type { CountUserCreationsResponse, TenantSummary } from '#proto/directory.js';
+import { ListEventsRequest, type CountUserCreationsResponse, type TenantSummary } from '#proto/directory.js';
 import { asOperator, send, sessionOf, type ConsoleDeps } from '../context.js';
 import { ago, count, html, raw, when, type Html } from '../html.js';
 import { DONE } from './actions.js';
@@ -200,20 +200,7 @@ export function tenantRoutes(routes: Router, deps: ConsoleDeps): void {
     const now = Date.now();
     const [summary, recent, rejections, { tokens }, chart] = await Promise.all([
       deps.directory.directory.summarizeTenant({ tenantId, since: undefined }, call),
-      deps.directory.directory.listEvents(
-        {
-          tenantId,
-          resourceId: '',
-          resourceName: '',
-          kinds: [],
-          problemsOnly: false,
-          since: undefined,
-          until: undefined,
-          beforeSequence: 0,
-          limit: 30,
-        },
-        call,
-      ),
+      deps.directory.directory.listEvents(ListEventsRequest.fromPartial({ tenantId, limit: 30 }), call),
       deps.directory.directory.summarizeRejections({ tenantId, since: undefined, examples: 3 }, call),
       deps.directory.admin.listTokens({ tenantId }, call),
       curve(ctx, deps, tenantId),
