@@ -17,13 +17,15 @@ test('migrations go up with data in every table, down to nothing, and up again',
   }
 });
 
-test('the SQLite connection runs in WAL mode with foreign keys, a busy timeout and case-sensitive LIKE', async (t) => {
+test('the SQLite connection runs in WAL mode with foreign keys, a busy timeout, case-sensitive LIKE and journals in memory', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wizer-mig-'));
   const knex = knexFactory(knexConfigFor(`sqlite:${path.join(dir, 'p.db')}`).config);
   try {
     t.deepEqual(await knex.raw('PRAGMA journal_mode'), [{ journal_mode: 'wal' }]);
     t.deepEqual(await knex.raw('PRAGMA foreign_keys'), [{ foreign_keys: 1 }]);
     t.deepEqual(await knex.raw('PRAGMA busy_timeout'), [{ timeout: 5000 }]);
+    // 2 = MEMORY: statement journals never become temporary files.
+    t.deepEqual(await knex.raw('PRAGMA temp_store'), [{ temp_store: 2 }]);
     t.deepEqual(await knex.raw("SELECT 'ABC' LIKE 'abc' AS hit"), [{ hit: 0 }]);
   } finally {
     await knex.destroy();
