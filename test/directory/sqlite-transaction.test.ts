@@ -104,3 +104,36 @@ test('concurrent writes commit together; one that fails leaves the others and no
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a write dispatched before the next check phase joins the running group and commits with it', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wizer-trx-'));
+  const db = await openDatabase(`sqlite:${path.join(dir, 't.db')}`);
+  try {
+    const at = new Date().toISOString();
+    let firstSettled = false;
+    const first = writeTransaction(db, undefined, async (trx) => {
+      await trx('tenants').insert({ id: 'a', name: 'first', created_at: at });
+    }).then(() => {
+      firstSettled = true;
+    });
+    // As a request read off another socket in the same turn of the event loop: the first
+    // write's work is done by now, and without the group it would already have committed.
+    const second = new Promise<{ firstSettledBefore: boolean; sawFirst: boolean }>((resolve, reject) =>
+      setImmediate(() =>
+        writeTransaction(db, undefined, async (trx) => {
+          const sawFirst = (await tenantName.first(trx, { id: 'a' }))?.name === 'first';
+          await trx('tenants').insert({ id: 'b', name: 'second', created_at: at });
+          return { firstSettledBefore: firstSettled, sawFirst };
+        }).then(resolve, reject),
+      ),
+    );
+    const [, joined] = await Promise.all([first, second]);
+    t.true(joined.sawFirst);
+    // The first call is answered only after the commit it shares with the second.
+    t.false(joined.firstSettledBefore);
+    t.is((await tenantName.first(db.knex, { id: 'b' }))?.name, 'second');
+  } finally {
+    await db.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -63,6 +63,8 @@ interface Pending {
   reject(error: unknown): void;
 }
 
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
 const queues = new WeakMap<Knex, { pending: Pending[]; running: boolean }>();
 
 /**
@@ -76,9 +78,9 @@ const queues = new WeakMap<Knex, { pending: Pending[]; running: boolean }>();
  * own (`isCompleted` is per call, and compiled statements refuse to run after it); a knex
  * query builder on a handle kept past its call is refused only while no other write runs.
  *
- * Group commit: write transactions that arrive while one runs (concurrent requests) wait for
- * the connection anyway; they run next, one after the other, inside the same SQLite
- * transaction, each in a savepoint of its own, and commit together (at most MAX_GROUP). A
+ * Group commit: write transactions that arrive while one runs (concurrent requests), or before
+ * the event loop's next check phase, wait for the connection anyway; they run next, one after
+ * the other, inside the same SQLite transaction, each in a savepoint of its own, and commit together (at most MAX_GROUP). A
  * commit writes every page the group changed once: the pages writes share (the tail of the
  * events table and of its indexes, of users' time and tenant indexes, the sequence table)
  * are written once per group instead of once per write, and the commit's own cost is
@@ -146,7 +148,14 @@ async function runGroup(writer: Writer, connection: Connection, pending: Pending
   writer.held = connection;
   try {
     let count = 0;
-    while (pending.length > 0 && count < MAX_GROUP) {
+    for (;;) {
+      // Before committing, one turn of the event loop's check phase: requests already read
+      // off the sockets in this turn (the channel's other streams, other connections) have
+      // then been dispatched, and their writes join this group instead of each paying for a
+      // commit of its own. Without it a group rarely held more than one write under load
+      // (measured: 1.00 per commit at 10 connections of POST /Users; with it, 7–8).
+      if (pending.length === 0 && count < MAX_GROUP) await nextTurn();
+      if (pending.length === 0 || count >= MAX_GROUP) break;
       const call = pending.shift()!;
       const first = count++ === 0;
       let completed = false;
