@@ -6,6 +6,7 @@ import * as eventRetention from './20261210000000_event_retention.js';
 import * as eventMemberIds from './20261215000000_event_member_ids.js';
 import * as operators from './20261220000000_operators.js';
 import * as rejectionsByTime from './20261220000100_rejections_by_time.js';
+import * as problemEventIndexes from './20261230000000_problem_event_indexes.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -21,6 +22,7 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['20261215000000_event_member_ids', eventMemberIds],
   ['20261220000000_operators', operators],
   ['20261220000100_rejections_by_time', rejectionsByTime],
+  ['20261230000000_problem_event_indexes', problemEventIndexes],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

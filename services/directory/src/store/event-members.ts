@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { identityKey, MAX_IDENTITY_KEY_LENGTH } from '../domain/identity.js';
 import type { DbEventRow, DbUserRow } from './rows.js';
 import { StatementCache } from './compiled.js';
+import { onlyProblems } from './events.js';
 
 type Db = Knex | Knex.Transaction;
 
@@ -61,7 +62,7 @@ export interface EventFilter {
 
 function filtered(q: Knex.QueryBuilder, filter: EventFilter, table: string): Knex.QueryBuilder {
   if (filter.kinds?.length) q.whereIn(`${table}.kind`, filter.kinds);
-  if (filter.problemsOnly) q.whereIn(`${table}.outcome`, ['warning', 'error']);
+  if (filter.problemsOnly) onlyProblems(q, `${table}.outcome`);
   if (filter.since) q.andWhere(`${table}.occurred_at`, '>=', filter.since.toISOString());
   if (filter.until) q.andWhere(`${table}.occurred_at`, '<', filter.until.toISOString());
   if (filter.beforeSequence) q.andWhere(`${table}.seq`, '<', filter.beforeSequence);

@@ -24,6 +24,22 @@ export function rowToEvent(row: DbEventRow): DirectoryEvent {
   };
 }
 
+/**
+ * The condition of the partial indexes on an event's outcome (migration
+ * 20261230000000_problem_event_indexes), on `column`: written out in a query's WHERE clause,
+ * as SQL text and not a bound value, for the planner to consider them. Outcomes are 'ok',
+ * 'warning' and 'error'.
+ */
+export const problemCondition = (column = 'outcome') => `${column} <> 'ok'`;
+
+/**
+ * Keeps warnings and errors. Both forms on purpose: the partial indexes need the condition's
+ * text, and SQLite, given planner statistics, ranges over the index once per listed value
+ * (measured at 200,000 events: 0.36 ms, against 1.3 ms with either form alone).
+ */
+export const onlyProblems = (q: Knex.QueryBuilder, column = 'outcome') =>
+  q.whereIn(column, ['warning', 'error']).whereRaw(problemCondition(column));
+
 const EVENT_COLUMNS = [
   'seq',
   'tenant_id',
@@ -128,7 +144,7 @@ export async function searchEvents(db: Db, tenantId: string, search: EventSearch
       if (used.resourceId) q.andWhere('resource_id', $.resourceId);
       if (used.resourceName) q.andWhere('resource_name_norm', $.resourceName);
       if (used.kinds) q.andWhere(inList(knex, 'kind', $.kinds));
-      if (used.problemsOnly) q.whereIn('outcome', ['warning', 'error']);
+      if (used.problemsOnly) onlyProblems(q);
       if (used.since) q.andWhere('occurred_at', '>=', $.since);
       if (used.until) q.andWhere('occurred_at', '<', $.until);
       if (used.beforeSequence) q.andWhere('seq', '<', $.beforeSequence);

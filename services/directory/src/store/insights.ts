@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { DbEventRow } from './rows.js';
+import { problemCondition } from './events.js';
 
 /**
  * Aggregates for the operator console, each one an index range: a tenant of 100,000 users
@@ -59,10 +60,11 @@ export async function lastSequence(db: Knex, tenantId: string): Promise<number> 
   return n(row?.seq);
 }
 
-/** Rejections logged since `since` (index tenant_id, outcome, occurred_at). */
+/** Rejections logged since `since` (partial index events_problems_by_time). */
 export async function rejectionCount(db: Knex, tenantId: string, since: string): Promise<number> {
   const row: { n?: unknown } | undefined = await db('events')
     .where({ tenant_id: tenantId, outcome: 'error' })
+    .whereRaw(problemCondition())
     .andWhere('occurred_at', '>=', since)
     .count({ n: '*' })
     .first();
@@ -87,7 +89,7 @@ export async function creationsPerMinute(
   return rows.map((row) => ({ minute: row.minute, count: n(row.n) }));
 }
 
-/** Rejections since `since` by reason, most frequent first (index tenant_id, outcome, occurred_at). */
+/** Rejections since `since` by reason, most frequent first (partial index events_problems_by_time). */
 export async function rejectionsByReason(
   db: Knex,
   tenantId: string,
@@ -96,6 +98,7 @@ export async function rejectionsByReason(
 ): Promise<{ reason: string; count: number; lastSeq: number }[]> {
   const rows: { reason: string; n: unknown; last: unknown }[] = await db('events')
     .where({ tenant_id: tenantId, outcome: 'error' })
+    .whereRaw(problemCondition())
     .andWhere('occurred_at', '>=', since)
     .groupBy('reason')
     .orderBy([
@@ -107,7 +110,7 @@ export async function rejectionsByReason(
   return rows.map((row) => ({ reason: row.reason, count: n(row.n), lastSeq: n(row.last) }));
 }
 
-/** The latest rejections since `since`, newest first (index tenant_id, outcome, occurred_at). */
+/** The latest rejections since `since`, newest first (partial index events_problems_by_time). */
 export async function latestRejections(
   db: Knex,
   tenantId: string,
@@ -116,6 +119,7 @@ export async function latestRejections(
 ): Promise<DbEventRow[]> {
   return db('events')
     .where({ tenant_id: tenantId, outcome: 'error' })
+    .whereRaw(problemCondition())
     .andWhere('occurred_at', '>=', since)
     .orderBy('seq', 'desc')
     .limit(limit);
