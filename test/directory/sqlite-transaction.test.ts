@@ -119,13 +119,13 @@ test('a write dispatched before the next check phase joins the running group and
     // As a request read off another socket in the same turn of the event loop: the first
     // write's work is done by now, and without the group it would already have committed.
     const second = new Promise<{ firstSettledBefore: boolean; sawFirst: boolean }>((resolve, reject) =>
-      setImmediate(() =>
+      setImmediate(() => {
         writeTransaction(db, undefined, async (trx) => {
           const sawFirst = (await tenantName.first(trx, { id: 'a' }))?.name === 'first';
           await trx('tenants').insert({ id: 'b', name: 'second', created_at: at });
           return { firstSettledBefore: firstSettled, sawFirst };
-        }).then(resolve, reject),
-      ),
+        }).then(resolve, reject);
+      }),
     );
     const [, joined] = await Promise.all([first, second]);
     t.true(joined.sawFirst);
