@@ -9,11 +9,6 @@ import { Checkpointer } from './checkpointer.js';
 /** The WAL size (4 KiB pages) at which the service's own connection checkpoints (see Checkpointer). */
 const FALLBACK_CHECKPOINT_PAGES = 10_000;
 
-/** The part of a `pg` connection the pool's setup uses. */
-interface PgConnection {
-  query(text: string, callback: (error: Error | null) => void): void;
-}
-
 /** An open store: the knex instance and the dialect it speaks. */
 export interface Database {
   readonly knex: Knex;
@@ -32,24 +27,7 @@ export function knexConfigFor(
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     return {
       dialect: postgres,
-      config: {
-        client: 'pg',
-        connection: url,
-        pool: {
-          min: 0,
-          max: 10,
-          // Every statement is planned for its own values. A prepared statement's "generic"
-          // plan, which PostgreSQL may settle on after five runs, is made without them — for
-          // `tenant_id = $1 ORDER BY pk` it walked the primary key and filtered by tenant,
-          // cheap for the first tenant and 83 ms for the first page of a tenant created after
-          // 110,000 other users (measured). Tenants differ in size by orders of magnitude;
-          // planning a statement costs a fraction of a millisecond, and its parse is still
-          // saved.
-          afterCreate(conn: PgConnection, done: (error: Error | null, conn: unknown) => void) {
-            conn.query('SET plan_cache_mode = force_custom_plan', (error) => done(error, conn));
-          },
-        },
-      },
+      config: { client: 'pg', connection: url, pool: { min: 0, max: 10 } },
     };
   }
   if (url.startsWith('sqlite:')) {
