@@ -5,7 +5,7 @@ import type { Knex } from 'knex';
 // was entered in both, and nearly every event is 'ok': two B-tree inserts and their pages on
 // every write, ~9 % of a PATCH's CPU. As partial indexes they hold the warnings and errors
 // alone. A query reaches them by naming the same predicate in its WHERE clause (the store's
-// PROBLEM_EVENT): SQLite and PostgreSQL use a partial index only when the query implies its
+// problemCondition): SQLite and PostgreSQL use a partial index only when the query implies its
 // predicate, and a bound parameter implies nothing.
 
 const PROBLEMS = "outcome <> 'ok'";

@@ -3,9 +3,9 @@ import type { Catalog } from './query-sql.js';
 /** The user fields a query may filter and order by; each is an indexed column. */
 export const userCatalog: Catalog = {
   fields: {
-    id: { expr: 'users.id', type: 'string', caseMode: 'exact' },
-    user_name: { expr: 'users.user_name_norm', type: 'string', caseMode: 'normalized' },
-    external_id: { expr: 'users.external_id', type: 'string', caseMode: 'exact' },
+    id: { expr: 'users.id', type: 'string', caseMode: 'exact', key: true },
+    user_name: { expr: 'users.user_name_norm', type: 'string', caseMode: 'normalized', key: true },
+    external_id: { expr: 'users.external_id', type: 'string', caseMode: 'exact', key: true },
     active: { expr: 'users.active', type: 'boolean' },
     display_name: { expr: 'users.display_name', type: 'string', caseMode: 'lower' },
     'name.given_name': { expr: 'users.given_name', type: 'string', caseMode: 'lower' },
@@ -30,9 +30,9 @@ export const userCatalog: Catalog = {
 /** The department fields a query may filter and order by. */
 export const departmentCatalog: Catalog = {
   fields: {
-    id: { expr: 'departments.id', type: 'string', caseMode: 'exact' },
-    name: { expr: 'departments.name_norm', type: 'string', caseMode: 'normalized' },
-    external_id: { expr: 'departments.external_id', type: 'string', caseMode: 'exact' },
+    id: { expr: 'departments.id', type: 'string', caseMode: 'exact', key: true },
+    name: { expr: 'departments.name_norm', type: 'string', caseMode: 'normalized', key: true },
+    external_id: { expr: 'departments.external_id', type: 'string', caseMode: 'exact', key: true },
     pushed: { expr: 'departments.pushed', type: 'boolean' },
     created_at: { expr: 'departments.created_at', type: 'time' },
     updated_at: { expr: 'departments.updated_at', type: 'time' },

@@ -60,12 +60,19 @@ export async function lastSequence(db: Knex, tenantId: string): Promise<number> 
   return n(row?.seq);
 }
 
-/** Rejections logged since `since` (partial index events_problems_by_time). */
-export async function rejectionCount(db: Knex, tenantId: string, since: string): Promise<number> {
-  const row: { n?: unknown } | undefined = await db('events')
+/**
+ * The tenant's rejections (events with outcome 'error') since `since`: a range of the partial
+ * index events_problems_by_time, which the planner takes only given its condition as text.
+ */
+const rejectionsSince = (db: Knex, tenantId: string, since: string) =>
+  db('events')
     .where({ tenant_id: tenantId, outcome: 'error' })
     .whereRaw(problemCondition())
-    .andWhere('occurred_at', '>=', since)
+    .andWhere('occurred_at', '>=', since);
+
+/** Rejections logged since `since`. */
+export async function rejectionCount(db: Knex, tenantId: string, since: string): Promise<number> {
+  const row: { n?: unknown } | undefined = await rejectionsSince(db, tenantId, since)
     .count({ n: '*' })
     .first();
   return n(row?.n);
@@ -89,17 +96,14 @@ export async function creationsPerMinute(
   return rows.map((row) => ({ minute: row.minute, count: n(row.n) }));
 }
 
-/** Rejections since `since` by reason, most frequent first (partial index events_problems_by_time). */
+/** Rejections since `since` by reason, most frequent first. */
 export async function rejectionsByReason(
   db: Knex,
   tenantId: string,
   since: string,
   limit: number,
 ): Promise<{ reason: string; count: number; lastSeq: number }[]> {
-  const rows: { reason: string; n: unknown; last: unknown }[] = await db('events')
-    .where({ tenant_id: tenantId, outcome: 'error' })
-    .whereRaw(problemCondition())
-    .andWhere('occurred_at', '>=', since)
+  const rows: { reason: string; n: unknown; last: unknown }[] = await rejectionsSince(db, tenantId, since)
     .groupBy('reason')
     .orderBy([
       { column: 'n', order: 'desc' },
@@ -110,19 +114,14 @@ export async function rejectionsByReason(
   return rows.map((row) => ({ reason: row.reason, count: n(row.n), lastSeq: n(row.last) }));
 }
 
-/** The latest rejections since `since`, newest first (partial index events_problems_by_time). */
+/** The latest rejections since `since`, newest first. */
 export async function latestRejections(
   db: Knex,
   tenantId: string,
   since: string,
   limit: number,
 ): Promise<DbEventRow[]> {
-  return db('events')
-    .where({ tenant_id: tenantId, outcome: 'error' })
-    .whereRaw(problemCondition())
-    .andWhere('occurred_at', '>=', since)
-    .orderBy('seq', 'desc')
-    .limit(limit);
+  return rejectionsSince(db, tenantId, since).orderBy('seq', 'desc').limit(limit);
 }
 
 export async function eventsBySequence(db: Knex, tenantId: string, seqs: number[]): Promise<DbEventRow[]> {

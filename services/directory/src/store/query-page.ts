@@ -29,24 +29,21 @@ interface PageParams extends PlanValues {
  */
 const statements = new StatementCache(512);
 
-/** Fields an `eq` on which finds a row or a handful: a SCIM client's lookups. */
-const KEY_FIELDS = new Set(['id', 'user_name', 'external_id', 'name']);
-
 /**
  * Whether a query's statements are prepared by name on PostgreSQL: the lookups SCIM clients
- * make all the time (one `eq` on a key field: Okta's userName, Entra's externalId, a group's
- * displayName). Every other query is sent unnamed and so planned with its values. Clients
+ * make all the time (one `eq` on a catalog's key field: Okta's userName, Entra's externalId,
+ * a group's displayName). Every other query is sent unnamed and so planned with its values. Clients
  * choose filters, and a prepared statement lives as long as its connection; and a named
  * statement may get PostgreSQL's "generic" plan after five runs, made without the tenant's
  * id: for an unfiltered page (`tenant_id = $1 ORDER BY pk`) that plan walked the primary key
  * and filtered by tenant — quick for the first tenant, 83 ms a page for one created after
  * 110,000 other users (measured). A key lookup's generic plan is its unique index.
  */
-const isKeyLookup = (query: Query) =>
+const isKeyLookup = (catalog: Catalog, query: Query) =>
   query.filter !== undefined &&
   'op' in query.filter &&
   query.filter.op === 'eq' &&
-  KEY_FIELDS.has(query.filter.field);
+  catalog.fields[query.filter.field]?.key === true;
 
 /** The tenant's newest event: every change to its users and departments appends one. */
 const lastEvent = compiled<{ tenantId: string }, { seq: number | string | null }>((db, $) =>
@@ -99,7 +96,7 @@ export async function queryPage<Row extends { pk: number }>(
     return builder;
   };
   const shape = `${table} ${filter?.sql ?? ''}`;
-  const keyLookup = isKeyLookup(query);
+  const keyLookup = isKeyLookup(catalog, query);
   const count = async () => {
     const counting = statements.get<PageParams, { n: number | string }>(
       `count ${shape}`,

@@ -17,6 +17,8 @@ export interface FieldSpec {
    * identity key, domain/identity.ts, so the parameter is folded the same way in JavaScript).
    */
   readonly caseMode?: 'exact' | 'lower' | 'normalized';
+  /** An `eq` on it finds one row or a handful: the lookups SCIM clients make (see query-page.ts). */
+  readonly key?: boolean;
 }
 
 /** A queryable resource: its table alias, its fields, and what `any_email` means for it. */

@@ -80,11 +80,11 @@ const queues = new WeakMap<Knex, { pending: Pending[]; running: boolean }>();
  *
  * Group commit: write transactions that arrive while one runs (concurrent requests), or before
  * the event loop's next check phase, wait for the connection anyway; they run next, one after
- * the other, inside the same SQLite transaction, each in a savepoint of its own, and commit together (at most MAX_GROUP). A
- * commit writes every page the group changed once: the pages writes share (the tail of the
- * events table and of its indexes, of users' time and tenant indexes, the sequence table)
- * are written once per group instead of once per write, and the commit's own cost is
- * shared. Each call still sees exactly its own effects and those committed or grouped before
+ * the other, inside the same SQLite transaction, each in a savepoint of its own, and commit
+ * together (at most MAX_GROUP). A commit writes every page the group changed once: the pages
+ * writes share (the tail of the events table and of its indexes, of users' time and tenant
+ * indexes, the sequence table) are written once per group instead of once per write, and the
+ * commit's own cost is shared. Each call still sees exactly its own effects and those committed or grouped before
  * it, in order, so ordering, If-Match checks and idempotency are as before; a call whose
  * work fails is rolled back to its savepoint alone and rejected at once, and the others
  * resolve only once the COMMIT succeeded (if it fails, every call of the group fails with
