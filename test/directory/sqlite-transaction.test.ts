@@ -3,20 +3,30 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { compiled } from '../../services/directory/src/store/compiled.js';
-import { openDatabase } from '../../services/directory/src/store/db.js';
+import { openDatabase, type Database } from '../../services/directory/src/store/db.js';
 import { writeTransaction } from '../../services/directory/src/store/transaction.js';
 
 // SQLite's write transactions bypass knex.transaction (store/sqlite-transaction.ts): they
 // must commit, roll back and refuse late statements as knex's did.
+
+/** Runs `run` on a store in a fresh SQLite file, removed afterwards. */
+async function withStore(run: (db: Database) => Promise<void>): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wizer-trx-'));
+  const db = await openDatabase(`sqlite:${path.join(dir, 't.db')}`);
+  try {
+    await run(db);
+  } finally {
+    await db.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 const tenantName = compiled<{ id: string }, { name: string }>((db, $) =>
   db('tenants').where({ id: $.id }).first('name'),
 );
 
 test('commit, rollback, and no statement after the end', async (t) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wizer-trx-'));
-  const db = await openDatabase(`sqlite:${path.join(dir, 't.db')}`);
-  try {
+  await withStore(async (db) => {
     const at = new Date().toISOString();
     await writeTransaction(db, undefined, async (trx) => {
       await trx('tenants').insert({ id: 't1', name: 'one', created_at: at });
@@ -59,16 +69,11 @@ test('commit, rollback, and no statement after the end', async (t) => {
       writeTransaction(db, 'none', async () => {}),
       { name: 'NotFoundError' },
     );
-  } finally {
-    await db.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('concurrent writes commit together; one that fails leaves the others and nothing of its own', async (t) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wizer-trx-'));
-  const db = await openDatabase(`sqlite:${path.join(dir, 't.db')}`);
-  try {
+  await withStore(async (db) => {
     const at = new Date().toISOString();
     const order: number[] = [];
     const calls = Array.from({ length: 40 }, (_, i) =>
@@ -99,16 +104,11 @@ test('concurrent writes commit together; one that fails leaves the others and no
       }
     }
     t.is((await tenantName.first(db.knex, { id: 'g0' }))?.name, 'n0');
-  } finally {
-    await db.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a write dispatched before the next check phase joins the running group and commits with it', async (t) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wizer-trx-'));
-  const db = await openDatabase(`sqlite:${path.join(dir, 't.db')}`);
-  try {
+  await withStore(async (db) => {
     const at = new Date().toISOString();
     let firstSettled = false;
     const first = writeTransaction(db, undefined, async (trx) => {
@@ -132,8 +132,5 @@ test('a write dispatched before the next check phase joins the running group and
     // The first call is answered only after the commit it shares with the second.
     t.false(joined.firstSettledBefore);
     t.is((await tenantName.first(db.knex, { id: 'b' }))?.name, 'second');
-  } finally {
-    await db.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
