@@ -1,5 +1,6 @@
 /**
- * `npm run bench`: starts the system on a fresh temporary SQLite database (`-- --postgres`: a
+ * `npm run bench`: builds the system (`npm run build`) and starts it from dist/, as `npm start`
+ * does, on a fresh temporary SQLite database (`-- --postgres`: a
  * fresh PostgreSQL database, created and dropped here), drives it only through HTTP on 127.0.0.1
  * with Okta-shaped requests, and measures
  *   - the same requests on SCIMMY, an in-memory SCIM server, in alternating rounds (ours / SCIMMY);
@@ -23,6 +24,7 @@ import { load, timeSequential, type LoadResult, type RequestBuilder } from './lo
 import { benchDatabase, POSTGRES_SERVER } from './postgres.js';
 import { lookupPath, oktaCreateBody, oktaPutBody, patchActive, patchMembers } from './scenarios.js';
 import { bulkGroup, bulkUsers, createTenantWithToken } from './seed.js';
+import { buildForBench, ENTRIES, NODE_ARGS } from './build.js';
 import { startupFigures, type StartupFigure } from './startup.js';
 import { freePort, portOpen, ROOT, startProcess, waitFor, type Proc } from './system.js';
 import { watchLatency, type WatchLatency } from './watch-latency.js';
@@ -92,6 +94,8 @@ try {
 }
 
 async function run(): Promise<void> {
+  log('npm run build, and floor (b) beside it: every process below runs from dist/ with node');
+  const buildSeconds = await buildForBench();
   // ---- seed ---------------------------------------------------------------------------
   log('seeding through the store');
   const lookupTenant = await createTenantWithToken(url, 'Lookup');
@@ -156,20 +160,20 @@ async function run(): Promise<void> {
       ? ['--cpu-prof', `--cpu-prof-dir=${path.join(ROOT, 'bench/profiles')}`]
       : [];
     const start = (name: string, entry: string, nodeArgs: string[] = []) => {
-      const p = startProcess(name, entry, env, nodeArgs, logFile(name));
+      const p = startProcess(name, entry, env, [...NODE_ARGS, ...nodeArgs], logFile(name));
       processes.push(p);
       return p;
     };
     const procs = [];
     if (kind === 'full') {
-      procs.push(start('directory', 'services/directory/src/main.ts', prof));
+      procs.push(start('directory', ENTRIES.directory, prof));
       // The gateway reads its credential from the file the directory writes on start.
       await waitFor('credentials file', async () => fs.existsSync(credentialsFile));
-      procs.push(start('gateway', 'gateway/src/main.ts', prof));
+      procs.push(start('gateway', ENTRIES.gateway, prof));
     } else {
-      procs.push(start('minimal directory', 'scripts/bench/floor/minimal-directory.ts'));
+      procs.push(start('minimal directory', ENTRIES.minimalDirectory));
       await waitFor('minimal directory', () => portOpen(env.DIRECTORY_ADDRESS));
-      procs.push(start('minimal gateway', 'scripts/bench/floor/minimal-gateway.ts'));
+      procs.push(start('minimal gateway', ENTRIES.minimalGateway));
     }
     const base = `http://127.0.0.1:${httpPort}`;
     await waitFor(
@@ -529,8 +533,8 @@ async function run(): Promise<void> {
     scimmySeedSeconds: scimmy.seedSeconds,
     rss: { ...rss, SCIMMY: scimmyRss },
     watch,
-    startup: startup.figures,
-    buildSeconds: startup.buildSeconds,
+    startup,
+    buildSeconds,
   });
   console.log(section.join('\n'));
   saveSection(postgres ? 'postgres' : 'sqlite', section);
@@ -574,7 +578,7 @@ function report(extra: {
   const out = [
     `## ${postgres ? 'PostgreSQL' : 'SQLite'}: \`${command}\``,
     '',
-    `Machine: ${machine}. Load generator (autocannon) on the same machine; store: ${store}; gateway → directory over the multiplexed channel (${STREAMS} streams).`,
+    `Machine: ${machine}. Load generator (autocannon) on the same machine; store: ${store}; gateway → directory over the multiplexed channel (${STREAMS} streams); every process of ours, floor (b)'s too, runs the production build (dist/, \`node --enable-source-maps\`).`,
     `Run: ${new Date().toISOString()}, ${((Date.now() - started) / 1000).toFixed(0)} s${quick ? ' (**--quick**: short rows, small data — not figures to quote)' : ''}. Load average (1 min) of the machine, shared with other work: ${loadAtStart.toFixed(1)} at the start, ${os.loadavg()[0]!.toFixed(1)} at the end, on ${os.cpus().length} cores.`,
     '',
     `### Ours against SCIMMY (in-memory)`,

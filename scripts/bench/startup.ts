@@ -3,9 +3,10 @@
  * process start to listening, and their resident memory just after, run from dist/ with node
  * (`npm run build`, as `npm start` runs them) and from source with tsx (as `npm run dev` does).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { connectDirectory } from '@wizer/directory-client';
+import { ENTRIES as DIST, NODE_ARGS } from './build.js';
 import { freePort, procStatusMb, ROOT, startProcess, waitFor } from './system.js';
 
 export interface StartupFigure {
@@ -18,8 +19,8 @@ export interface StartupFigure {
 }
 
 const ENTRIES = {
-  directory: { dist: 'dist/services/directory/src/main.js', source: 'services/directory/src/main.ts' },
-  gateway: { dist: 'dist/gateway/src/main.js', source: 'gateway/src/main.ts' },
+  directory: { dist: DIST.directory, source: 'services/directory/src/main.ts' },
+  gateway: { dist: DIST.gateway, source: 'gateway/src/main.ts' },
 } as const;
 
 /** Spawns one process, waits for its "listening" line, reads its RSS, stops it. */
@@ -29,7 +30,7 @@ async function startOnce(
 ): Promise<{ startMs: number; rssMb: number }> {
   const args = entry.endsWith('.ts')
     ? ['--import', 'tsx', path.join(ROOT, entry)]
-    : ['--enable-source-maps', path.join(ROOT, entry)];
+    : [...NODE_ARGS, path.join(ROOT, entry)];
   const started = performance.now();
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
@@ -60,21 +61,14 @@ async function startOnce(
 }
 
 /**
- * Builds dist/ (`npm run build`), then starts each process `repeats` times each way, the
- * two ways alternating. The gateway starts against a directory that is up.
+ * Starts each process `repeats` times each way, from dist/ (built by buildForBench) and from
+ * source, the two ways alternating. The gateway starts against a directory that is up.
  */
 export async function startupFigures(
   env: Record<string, string>,
   repeats: number,
   log: (message: string) => void,
-): Promise<{ figures: StartupFigure[]; buildSeconds: number }> {
-  const t0 = performance.now();
-  const build = spawnSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs')], {
-    cwd: ROOT,
-    stdio: 'inherit',
-  });
-  if (build.status !== 0) throw new Error('npm run build failed');
-  const buildSeconds = (performance.now() - t0) / 1000;
+): Promise<StartupFigure[]> {
   const figures: StartupFigure[] = [];
   const measure = async (name: 'directory' | 'gateway', processEnv: Record<string, string>) => {
     const dist: StartupFigure = { process: name, how: 'dist/ (node)', startMs: [], rssMb: [] };
@@ -98,10 +92,12 @@ export async function startupFigures(
   const directoryAddress = `127.0.0.1:${await freePort()}`;
   await measure('directory', { ...env, DIRECTORY_ADDRESS: directoryAddress });
   // The gateway's directory, from dist/, for all of the gateway's starts.
-  const directory = startProcess('directory (for gateway starts)', ENTRIES.directory.dist, {
-    ...env,
-    DIRECTORY_ADDRESS: directoryAddress,
-  });
+  const directory = startProcess(
+    'directory (for gateway starts)',
+    ENTRIES.directory.dist,
+    { ...env, DIRECTORY_ADDRESS: directoryAddress },
+    NODE_ARGS,
+  );
   const probe = connectDirectory(directoryAddress, { actor: 'bench' });
   try {
     await waitFor('directory', () => probe.serving());
@@ -110,5 +106,5 @@ export async function startupFigures(
     probe.close();
     await directory.stop();
   }
-  return { figures, buildSeconds };
+  return figures;
 }

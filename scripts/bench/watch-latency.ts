@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { User } from '#proto/user.js';
 import { connectDirectory } from '@wizer/directory-client';
 import { percentiles } from './load.js';
+import { ENTRIES, NODE_ARGS } from './build.js';
 import { freePort, startProcess, waitFor } from './system.js';
 
 export interface WatchLatency {
@@ -32,9 +33,9 @@ export async function watchLatency(options: {
   const replica2 = `127.0.0.1:${await freePort()}`;
   const proc = startProcess(
     'directory replica 2',
-    'services/directory/src/main.ts',
+    ENTRIES.directory,
     { ...options.env, DIRECTORY_ADDRESS: replica2 },
-    [],
+    NODE_ARGS,
     options.logFile,
   );
   const writer = connectDirectory(options.replica1, { actor: 'bench', credential: options.credential });
