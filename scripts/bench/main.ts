@@ -26,6 +26,7 @@ import { lookupPath, oktaCreateBody, oktaPutBody, patchActive, patchMembers } fr
 import { bulkGroup, bulkUsers, createTenantWithToken } from './seed.js';
 import { buildForBench, ENTRIES, NODE_ARGS } from './build.js';
 import { startupFigures, type StartupFigure } from './startup.js';
+import { request } from './http-client.js';
 import { freePort, portOpen, ROOT, startProcess, waitFor, type Proc } from './system.js';
 import { watchLatency, type WatchLatency } from './watch-latency.js';
 
@@ -180,7 +181,7 @@ async function run(): Promise<void> {
       kind,
       async () =>
         (
-          await fetch(`${base}${kind === 'full' ? SCIM : ''}/Users?count=0`, {
+          await request(`${base}${kind === 'full' ? SCIM : ''}/Users?count=0`, {
             headers: { authorization: `Bearer ${lookup.token}` },
           })
         ).ok,
@@ -315,7 +316,7 @@ async function run(): Promise<void> {
   };
   const hundredAdd = await timeSequential(async (i) => {
     const members = groupUsers.ids.slice(i * 100 + 5000, i * 100 + 5100);
-    const res = await fetch(`${full.base}${SCIM}/Groups/${emptyGroups[i]}`, {
+    const res = await request(`${full.base}${SCIM}/Groups/${emptyGroups[i]}`, {
       method: 'PATCH',
       headers: groupHeaders,
       body: patchMembers('add', members),
@@ -343,11 +344,10 @@ async function run(): Promise<void> {
     log(`  one-member add/remove, group of ${label}: ${memberChurn[label]!.rps.toFixed(0)} req/s`);
   }
   const bigGroupGet = await timeSequential(async () => {
-    const res = await fetch(`${full.base}${SCIM}/Groups/${groupAll}?excludedAttributes=members`, {
+    const res = await request(`${full.base}${SCIM}/Groups/${groupAll}?excludedAttributes=members`, {
       headers: groupHeaders,
     });
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    await res.text();
   }, 200);
 
   // 8. Initial sync: N users by 8 clients, then 50 pushed groups of 200 members.
@@ -362,16 +362,16 @@ async function run(): Promise<void> {
         const i = syncIndex++;
         if (i >= SYNC_USERS) return;
         const name = `sync${i}@bench.example`;
-        const check = await fetch(`${full.base}${lookupPath(name)}`, {
+        const check = await request(`${full.base}${lookupPath(name)}`, {
           headers: { authorization: `Bearer ${syncTenant.token}` },
         });
-        await check.text();
-        const res = await fetch(`${full.base}${SCIM}/Users`, {
+        if (!check.ok) syncErrors++;
+        const res = await request(`${full.base}${SCIM}/Users`, {
           method: 'POST',
           headers: { authorization: `Bearer ${syncTenant.token}`, 'content-type': 'application/scim+json' },
           body: oktaCreateBody(name, i),
         });
-        const body = (await res.json()) as { id?: string };
+        const body = res.json<{ id?: string }>();
         if (res.status === 201 && body.id) syncIds.push(body.id);
         else syncErrors++;
       }
@@ -388,14 +388,14 @@ async function run(): Promise<void> {
           authorization: `Bearer ${syncTenant.token}`,
           'content-type': 'application/scim+json',
         };
-        const res = await fetch(`${full.base}${SCIM}/Groups`, {
+        const res = await request(`${full.base}${SCIM}/Groups`, {
           method: 'POST',
           headers,
           body: JSON.stringify({ displayName: `Sync group ${g}`, members: [] }),
         });
-        const { id } = (await res.json()) as { id: string };
+        const { id } = res.json<{ id: string }>();
         const members = Array.from({ length: 200 }, (_, k) => syncIds[(g * 200 + k) % syncIds.length]!);
-        const patch = await fetch(`${full.base}${SCIM}/Groups/${id}`, {
+        const patch = await request(`${full.base}${SCIM}/Groups/${id}`, {
           method: 'PATCH',
           headers,
           body: patchMembers('add', members),
@@ -414,9 +414,9 @@ async function run(): Promise<void> {
   if (scaleTenant) {
     const headers = { authorization: `Bearer ${scaleTenant.token}` };
     const get = async (p: string) => {
-      const res = await fetch(`${full.base}${p}`, { headers });
+      const res = await request(`${full.base}${p}`, { headers });
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      return res.json() as Promise<{ totalResults?: number }>;
+      return res.json<{ totalResults?: number }>();
     };
     const total = (await get(`${SCIM}/Users?count=0`)).totalResults;
     if (total !== SCALE_USERS) throw new Error(`expected ${SCALE_USERS} users through the API, saw ${total}`);
