@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { compiled } from '../../services/directory/src/store/compiled.js';
 import { openDatabase, type Database } from '../../services/directory/src/store/db.js';
-import { writeTransaction } from '../../services/directory/src/store/transaction.js';
+import { read, writeTransaction } from '../../services/directory/src/store/transaction.js';
 
 // SQLite's write transactions bypass knex.transaction (store/sqlite-transaction.ts): they
 // must commit, roll back and refuse late statements as knex's did.
@@ -133,4 +133,49 @@ test('a write dispatched before the next check phase joins the running group and
     t.false(joined.firstSettledBefore);
     t.is((await tenantName.first(db.knex, { id: 'b' }))?.name, 'second');
   });
+});
+
+test('a read does not wait for an open write transaction, and sees only what was committed', async (t) => {
+  await withStore(async (db) => {
+    t.not(db.reader, db.knex, 'a SQLite file gets a reader connection of its own');
+    const at = new Date().toISOString();
+    await writeTransaction(db, undefined, async (trx) => {
+      await trx('tenants').insert({ id: 't1', name: 'one', created_at: at });
+    });
+    let inserted!: () => void;
+    const insertedSignal = new Promise<void>((resolve) => (inserted = resolve));
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    // The write holds the writer connection until the gate opens.
+    const write = writeTransaction(db, undefined, async (trx) => {
+      await trx('tenants').where({ id: 't1' }).update({ name: 'uno' });
+      inserted();
+      await gate;
+    });
+    await insertedSignal;
+    // On the writer's connection this read would wait for the gate: it answers first.
+    const seen = await Promise.race([
+      read(db, (reader) => tenantName.first(reader, { id: 't1' })),
+      write.then(() => 'the write committed first'),
+    ]);
+    t.deepEqual(seen, { name: 'one' });
+    release();
+    await write;
+    t.is((await read(db, (reader) => tenantName.first(reader, { id: 't1' })))?.name, 'uno');
+    // Nothing is ever written through the reader.
+    // (better-sqlite3's SqliteError comes from another realm than ava's Error: `any`.)
+    await t.throwsAsync(db.reader('tenants').insert({ id: 't2', name: 'two', created_at: at }), {
+      any: true,
+      code: 'SQLITE_READONLY',
+    });
+  });
+});
+
+test('an in-memory store reads on its one connection', async (t) => {
+  const db = await openDatabase('sqlite::memory:');
+  try {
+    t.is(db.reader, db.knex);
+  } finally {
+    await db.close();
+  }
 });

@@ -202,7 +202,8 @@ async function execute(db: Db, shape: Shape, params: object): Promise<Result> {
   // As knex refuses it: a statement after the commit would run outside the transaction.
   if ((db as Knex.Transaction).isCompleted?.()) throw new Error('the transaction has already ended');
   // A transaction's client hands out its own connection; knex's, one from the pool (on
-  // SQLite the only one, so a read waits for a running transaction as through knex).
+  // SQLite the writer's or the reader's only one: on the writer's, a statement waits for a
+  // running transaction as through knex).
   const client = db.client as ConnectionSource;
   const connection = await client.acquireConnection();
   try {

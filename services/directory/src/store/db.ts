@@ -11,7 +11,16 @@ const FALLBACK_CHECKPOINT_PAGES = 10_000;
 
 /** An open store: the knex instance and the dialect it speaks. */
 export interface Database {
+  /** Writes, and reads that must wait for them (SQLite: the one connection that writes). */
   readonly knex: Knex;
+  /**
+   * Reads outside a transaction (store/transaction.ts `read`). On a SQLite file, a connection
+   * of its own: in WAL mode it reads the last commit while a write transaction is open on the
+   * other, so a lookup or a GET does not wait for a group of writes to commit (on the one
+   * connection it did, for a turn of the event loop and the COMMIT). Elsewhere `knex` itself
+   * (PostgreSQL's pool; an in-memory SQLite database, which a second connection would not see).
+   */
+  readonly reader: Knex;
   readonly dialect: Dialect;
   close(): Promise<void>;
 }
@@ -86,6 +95,29 @@ export function knexConfigFor(
   );
 }
 
+/** Whether reads get a connection of their own: a SQLite file (see Database.reader). */
+function separateReader(config: Knex.Config): boolean {
+  const { filename } = (config.connection ?? {}) as { filename?: string };
+  return (config.client as unknown) === SqliteClient && filename !== undefined && filename !== ':memory:';
+}
+
+/** The reader's config: the writer's, and SQLite refuses any write made through it. */
+function readerConfig(config: Knex.Config): Knex.Config {
+  const pool = config.pool!;
+  return {
+    ...config,
+    pool: {
+      ...pool,
+      afterCreate(conn: { pragma(sql: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
+        pool.afterCreate!(conn, (error: Error | null) => {
+          if (!error) conn.pragma('query_only = ON');
+          done(error, conn);
+        });
+      },
+    },
+  };
+}
+
 /**
  * Applies pending migrations. When several replicas start at once, one holds knex's
  * migration lock and the others wait for it (up to a minute) rather than fail; so do
@@ -146,11 +178,16 @@ export async function openDatabase(
     throw error;
   }
   const checkpointer = sqliteFile === undefined ? undefined : new Checkpointer(sqliteFile);
+  const reader = separateReader(config)
+    ? knexFactory({ ...readerConfig(config), log: knexLog(options.logger) })
+    : knex;
   return {
     knex,
+    reader,
     dialect,
     async close() {
       await checkpointer?.close();
+      if (reader !== knex) await reader.destroy();
       await knex.destroy();
     },
   };

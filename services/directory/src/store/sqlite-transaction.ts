@@ -54,7 +54,10 @@ function controlOf(connection: Connection): Record<Control, BetterSqlite3.Statem
   return control;
 }
 
-/** Transactions run in one SQLite transaction at most: reads wait for the group to commit. */
+/**
+ * Transactions run in one SQLite transaction at most: statements on the writer connection
+ * outside them wait for the group to commit (the store's reads use the reader, db.ts).
+ */
 const MAX_GROUP = 16;
 
 interface Pending {
@@ -73,7 +76,7 @@ const queues = new WeakMap<Knex, { pending: Pending[]; running: boolean }>();
  *
  * Not through knex.transaction: knex builds a new knex instance, client and event wiring for
  * every transaction (~40 µs of a ~450 µs create, with the garbage it leaves). Here the
- * store's one connection is taken from the pool (so reads wait, as they did for knex's), and
+ * store's writer connection is taken from the pool (so its other users wait, as for knex's), and
  * `work` gets a handle made once per store whose queries run on it. Each call's handle is its
  * own (`isCompleted` is per call, and compiled statements refuse to run after it); a knex
  * query builder on a handle kept past its call is refused only while no other write runs.

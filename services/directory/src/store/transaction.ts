@@ -69,10 +69,13 @@ export async function writeTransaction<T>(
   }
 }
 
-/** Runs a read, translating driver errors like a write. */
+/**
+ * Runs a read, translating driver errors like a write. It sees what was committed before each
+ * of its statements (on SQLite, on the reader connection: never a write still in progress).
+ */
 export async function read<T>(database: Database, work: (db: Knex) => Promise<T>): Promise<T> {
   try {
-    return await work(database.knex);
+    return await work(database.reader);
   } catch (error) {
     throw translateStoreError(database, error);
   }
