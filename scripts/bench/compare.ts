@@ -3,7 +3,7 @@
  * data, the same Okta-shaped requests at the same connections, in alternating rounds.
  */
 import { randomBytes } from 'node:crypto';
-import { load, medianOf, type LoadResult, type RequestBuilder } from './load.js';
+import { alternate, load, type LoadResult, type RequestBuilder } from './load.js';
 import { lookupPath, oktaCreateBody, oktaPutBody, patchActive, patchMembers } from './scenarios.js';
 import { freePort, startProcess, waitFor, type Proc } from './system.js';
 
@@ -111,9 +111,9 @@ export interface CompareRow {
 }
 
 /**
- * First `warmup` seconds of mixed requests on each system; then each row: a 1 s warm-up on
- * each, then `rounds` rounds alternating ours, SCIMMY, ours, SCIMMY, …; each side's figure is
- * the median of its rounds.
+ * First `warmup` seconds of mixed requests on each system; then each row as `alternate` runs
+ * it: a 1 s warm-up on each, then `rounds` rounds alternating ours, SCIMMY, ours, SCIMMY, …;
+ * each side's figure is the median of its rounds.
  */
 export async function compare(
   ours: CompareTarget,
@@ -137,16 +137,18 @@ export async function compare(
   await run(scimmy, mix(scimmyShapes), options.warmup);
   const rows: CompareRow[] = [];
   for (const { key, name, target } of COMPARE_ROWS) {
-    await run(ours, oursShapes[key], 1);
-    await run(scimmy, scimmyShapes[key], 1);
-    const oursRounds: LoadResult[] = [];
-    const scimmyRounds: LoadResult[] = [];
-    for (let round = 0; round < options.rounds; round++) {
-      oursRounds.push(await run(ours, oursShapes[key], options.seconds));
-      scimmyRounds.push(await run(scimmy, scimmyShapes[key], options.seconds));
-    }
-    const row = { key, name, target, oursRounds, scimmyRounds, ours: medianOf(oursRounds) };
-    rows.push({ ...row, scimmy: medianOf(scimmyRounds) });
+    const {
+      a,
+      b,
+      aRounds: oursRounds,
+      bRounds: scimmyRounds,
+    } = await alternate(
+      (side, seconds) =>
+        side === 'a' ? run(ours, oursShapes[key], seconds) : run(scimmy, scimmyShapes[key], seconds),
+      options.rounds,
+      options.seconds,
+    );
+    rows.push({ key, name, target, oursRounds, scimmyRounds, ours: a, scimmy: b });
     const last = rows.at(-1)!;
     options.log(
       `  ${key}: ours ${last.ours.rps.toFixed(0)} req/s, SCIMMY ${last.scimmy.rps.toFixed(0)} req/s ` +

@@ -140,3 +140,32 @@ export function medianOf(rounds: LoadResult[]): LoadResult {
     requests: rounds.reduce((sum, r) => sum + r.requests, 0),
   };
 }
+
+/** Two systems' figures for one row, each the median of its rounds, and the rounds themselves. */
+export interface Alternated {
+  a: LoadResult;
+  b: LoadResult;
+  aRounds: LoadResult[];
+  bRounds: LoadResult[];
+}
+
+/**
+ * One row on two systems that run side by side: `run(side, seconds)` drives one of them. A
+ * 1 s warm-up on each, then `rounds` rounds of `seconds` alternating a, b, a, b, …, so that a
+ * shared machine's changing pace falls on both alike; each side's figure is its median round.
+ */
+export async function alternate(
+  run: (side: 'a' | 'b', seconds: number) => Promise<LoadResult>,
+  rounds: number,
+  seconds: number,
+): Promise<Alternated> {
+  await run('a', 1);
+  await run('b', 1);
+  const aRounds: LoadResult[] = [];
+  const bRounds: LoadResult[] = [];
+  for (let round = 0; round < rounds; round++) {
+    aRounds.push(await run('a', seconds));
+    bRounds.push(await run('b', seconds));
+  }
+  return { a: medianOf(aRounds), b: medianOf(bRounds), aRounds, bRounds };
+}

@@ -20,7 +20,7 @@ import { openDatabase } from '../../services/directory/src/store/db.js';
 import { encodeCursor } from '../../services/directory/src/store/query-sql.js';
 import { compare, SCIM, startScimmy, type CompareRow, type CompareTarget } from './compare.js';
 import { storeFloors } from './floor-store.js';
-import { load, timeSequential, type LoadResult, type RequestBuilder } from './load.js';
+import { alternate, load, timeSequential, type LoadResult, type RequestBuilder } from './load.js';
 import { benchDatabase, POSTGRES_SERVER } from './postgres.js';
 import { lookupPath, oktaCreateBody, oktaPutBody, patchActive, patchMembers } from './scenarios.js';
 import { bulkGroup, bulkUsers, createTenantWithToken } from './seed.js';
@@ -41,7 +41,9 @@ const GROUP_USERS = quick ? 10_000 : 100_000;
 const SYNC_USERS = scale ? 100_000 : quick ? 500 : postgres ? 2_000 : 5_000;
 const SCALE_USERS = 1_000_000;
 const CONNECTIONS = 10;
-const DURATION = quick ? 1 : 3;
+/** Seconds per round, and rounds per row, of the full system and floor (b) side by side. */
+const DURATION = quick ? 1 : 2;
+const FLOOR_ROUNDS = quick ? 1 : 3;
 /** The comparison with SCIMMY: users, the group's size, rounds per system and seconds per round. */
 const COMPARE_USERS = quick ? 1_000 : 5_000;
 const COMPARE_GROUP = 200;
@@ -229,22 +231,36 @@ async function run(): Promise<void> {
     };
   }
 
+  /**
+   * Rows 1–6 on the full system and on floor (b), which run side by side on the one database:
+   * each row in alternating rounds (`alternate`), after a warm-up of mixed requests on each.
+   */
   async function measure(
-    base: string,
-    token: string | undefined,
-    prefix: string,
-  ): Promise<Record<string, LoadResult>> {
-    const out: Record<string, LoadResult> = {};
-    const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
-    const all = shapes(prefix);
-    const mix = [all.lookup!, all.get!, all.create!, all.put!, all.deactivate!, all.firstPage!];
-    await load({ url: base, connections: CONNECTIONS, duration: SYSTEM_WARMUP, headers, cycle: mix });
-    for (const [name, next] of Object.entries(all)) {
-      await load({ url: base, connections: CONNECTIONS, duration: 1, headers, next }); // warm-up
-      out[name] = await load({ url: base, connections: CONNECTIONS, duration: DURATION, headers, next });
-      log(
-        `  ${name}: ${out[name]!.rps.toFixed(0)} req/s, p99 ${out[name]!.p99} ms, errors ${out[name]!.errors}`,
+    fullBase: string,
+    minimalBase: string,
+  ): Promise<{ full: Record<string, LoadResult>; minimal: Record<string, LoadResult> }> {
+    const sides = {
+      a: { base: fullBase, headers: { authorization: `Bearer ${lookup.token}` }, shapes: shapes(SCIM) },
+      b: { base: minimalBase, headers: {}, shapes: shapes('') },
+    };
+    for (const { base, headers, shapes: all } of Object.values(sides)) {
+      const mix = [all.lookup!, all.get!, all.create!, all.put!, all.deactivate!, all.firstPage!];
+      await load({ url: base, connections: CONNECTIONS, duration: SYSTEM_WARMUP, headers, cycle: mix });
+    }
+    const out = { full: {} as Record<string, LoadResult>, minimal: {} as Record<string, LoadResult> };
+    for (const name of Object.keys(sides.a.shapes)) {
+      const both = await alternate(
+        (side, seconds) => {
+          const { base, headers, shapes: all } = sides[side];
+          return load({ url: base, connections: CONNECTIONS, duration: seconds, headers, next: all[name]! });
+        },
+        FLOOR_ROUNDS,
+        DURATION,
       );
+      out.full[name] = both.a;
+      out.minimal[name] = both.b;
+      const line = (r: LoadResult) => `${r.rps.toFixed(0)} req/s, p99 ${r.p99} ms, errors ${r.errors}`;
+      log(`  ${name}: full ${line(both.a)}; floor (b) ${line(both.b)}`);
     }
     return out;
   }
@@ -280,9 +296,10 @@ async function run(): Promise<void> {
     ['deepPage', '6b. GET /Users?startIndex=9901&count=100', '≥ 500 req/s, p99 ≤ 25 ms'],
   ] as const;
 
-  log('full system: directory + gateway');
+  log('full system (directory + gateway) and floor (b) (minimal Koa → multiplexed channel → store)');
   const full = await startSystem('full');
-  const fullResults = await measure(full.base, lookup.token, SCIM);
+  const minimal = await startSystem('minimal');
+  const floors = await measure(full.base, minimal.base);
 
   // 0. Ours against SCIMMY, alternating rounds.
   log(`SCIMMY: seeding ${COMPARE_USERS} users and a group of ${COMPARE_GROUP} through its SCIM API`);
@@ -334,15 +351,40 @@ async function run(): Promise<void> {
     // Users 2,000 to 2,999 are outside the 10 and 1,000 groups (added, then removed again),
     // and inside the group of everyone (removed, then added back).
     const order = groupId === groupAll ? 'remove-first' : 'add-first';
-    memberChurn[label] = await load({
-      url: full.base,
-      connections: CONNECTIONS,
-      duration: DURATION,
-      headers: { authorization: `Bearer ${groupTenant.token}` },
-      cycle: churn(`${SCIM}/Groups/${groupId}`, groupUsers.ids.slice(2000, 3000), order),
-    });
+    const fullChurn = (seconds: number) =>
+      load({
+        url: full.base,
+        connections: CONNECTIONS,
+        duration: seconds,
+        headers: { authorization: `Bearer ${groupTenant.token}` },
+        cycle: churn(`${SCIM}/Groups/${groupId}`, groupUsers.ids.slice(2000, 3000), order),
+      });
+    if (groupId === group1000) {
+      // Beside floor (b), in alternating rounds (the minimal gateway takes the tenant from the query).
+      const minimalChurn = (seconds: number) =>
+        load({
+          url: minimal.base,
+          connections: CONNECTIONS,
+          duration: seconds,
+          cycle: churn(
+            `/Groups/${group1000}?tenant=${groupTenant.tenantId}`,
+            groupUsers.ids.slice(2000, 3000),
+            'add-first',
+          ),
+        });
+      const both = await alternate(
+        (side, seconds) => (side === 'a' ? fullChurn(seconds) : minimalChurn(seconds)),
+        FLOOR_ROUNDS,
+        DURATION,
+      );
+      memberChurn[label] = both.a;
+      floors.minimal.memberAdd1000 = both.b;
+    } else {
+      memberChurn[label] = await fullChurn(DURATION);
+    }
     log(`  one-member add/remove, group of ${label}: ${memberChurn[label]!.rps.toFixed(0)} req/s`);
   }
+  await stopAll(minimal.procs);
   const bigGroupGet = await timeSequential(async () => {
     const res = await request(`${full.base}${SCIM}/Groups/${groupAll}?excludedAttributes=members`, {
       headers: groupHeaders,
@@ -478,21 +520,6 @@ async function run(): Promise<void> {
   const rss = Object.fromEntries(full.procs.map((p) => [p.name, p.peakRssMb()]));
   await stopAll(full.procs);
 
-  log('floor (b): minimal Koa → multiplexed channel → store');
-  const minimal = await startSystem('minimal');
-  const minimalResults = await measure(minimal.base, undefined, '');
-  const minimalChurn = await load({
-    url: minimal.base,
-    connections: CONNECTIONS,
-    duration: DURATION,
-    cycle: churn(
-      `/Groups/${group1000}?tenant=${groupTenant.tenantId}`,
-      groupUsers.ids.slice(2000, 3000),
-      'add-first',
-    ),
-  });
-  await stopAll(minimal.procs);
-
   log('floor (a): the store in-process');
   const storeResults = await storeFloors(
     url,
@@ -507,8 +534,8 @@ async function run(): Promise<void> {
   // ---- report ----------------------------------------------------------------------------
   for (const [key, name, target] of fullShapes) {
     const r = row(name, target);
-    r.full = fullResults[key];
-    r.minimal = minimalResults[key];
+    r.full = floors.full[key];
+    r.minimal = floors.minimal[key];
     r.store = storeResults[key];
   }
   const hundred = row('7a. PATCH adding 100 members (sequential)', '≤ 50 ms');
@@ -517,7 +544,7 @@ async function run(): Promise<void> {
     const r = row(`7b. one-member add/remove, group of ${label}`, '≥ 1,000 req/s');
     r.full = result;
     if (label === '1,000') {
-      r.minimal = minimalChurn;
+      r.minimal = floors.minimal.memberAdd1000;
       r.store = storeResults.memberAdd1000;
     }
   }
@@ -605,7 +632,7 @@ function report(extra: {
     '',
     `### This system and its floors`,
     '',
-    `${CONNECTIONS} connections, ${DURATION} s per row after a 1 s warm-up (and, before a system's first row, ${SYSTEM_WARMUP} s of mixed requests). Floor (b) is a minimal Koa gateway → the same multiplexed channel (\`connectDirectory(…, { multiplex })\`, ${STREAMS} streams, a service credential) → a minimal directory dispatching onto the store; floor (a) is the store operation in-process, one at a time. "errors" counts non-2xx answers, connection errors and timeouts.`,
+    `${CONNECTIONS} connections. The full system and floor (b) run side by side on the one database: per row a 1 s warm-up on each, then ${FLOOR_ROUNDS} round${FLOOR_ROUNDS === 1 ? '' : 's'} of ${DURATION} s alternating full, floor (b), full, …; each figure is the median of its system's rounds (and, before the first row, ${SYSTEM_WARMUP} s of mixed requests on each). The other rows of the full system: one ${DURATION} s run. Floor (b) is a minimal Koa gateway → the same multiplexed channel (\`connectDirectory(…, { multiplex })\`, ${STREAMS} streams, a service credential) → a minimal directory dispatching onto the store; floor (a) is the store operation in-process, one at a time. "errors" counts non-2xx answers, connection errors and timeouts.`,
     '',
     '| request | full system | floor (b) Koa → channel → store | floor (a) store in-process | full / (b) | target |',
     '| --- | --- | --- | --- | --- | --- |',
