@@ -606,7 +606,7 @@ function report(extra: {
     `## ${postgres ? 'PostgreSQL' : 'SQLite'}: \`${command}\``,
     '',
     `Machine: ${machine}. Load generator (autocannon) on the same machine; store: ${store}; gateway → directory over the multiplexed channel (${STREAMS} streams); every process of ours, floor (b)'s too, runs the production build (dist/, \`node --enable-source-maps\`).`,
-    `Run: ${new Date().toISOString()}, ${((Date.now() - started) / 1000).toFixed(0)} s${quick ? ' (**--quick**: short rows, small data — not figures to quote)' : ''}. Load average (1 min) of the machine, shared with other work: ${loadAtStart.toFixed(1)} at the start, ${os.loadavg()[0]!.toFixed(1)} at the end, on ${os.cpus().length} cores.`,
+    `Run: ended ${new Date().toISOString()}, after ${((Date.now() - started) / 1000).toFixed(0)} s${quick ? ' (**--quick**: short rows, small data — not figures to quote)' : ''}. Load average (1 min) of the machine, shared with other work: ${loadAtStart.toFixed(1)} at the start, ${os.loadavg()[0]!.toFixed(1)} at the end, on ${os.cpus().length} cores.`,
     '',
     `### Ours against SCIMMY (in-memory)`,
     '',
