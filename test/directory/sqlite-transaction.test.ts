@@ -142,17 +142,17 @@ test('a read does not wait for an open write transaction, and sees only what was
     await writeTransaction(db, undefined, async (trx) => {
       await trx('tenants').insert({ id: 't1', name: 'one', created_at: at });
     });
-    let inserted!: () => void;
-    const insertedSignal = new Promise<void>((resolve) => (inserted = resolve));
+    let updated!: () => void;
+    const updatedSignal = new Promise<void>((resolve) => (updated = resolve));
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     // The write holds the writer connection until the gate opens.
     const write = writeTransaction(db, undefined, async (trx) => {
       await trx('tenants').where({ id: 't1' }).update({ name: 'uno' });
-      inserted();
+      updated();
       await gate;
     });
-    await insertedSignal;
+    await updatedSignal;
     // On the writer's connection this read would wait for the gate: it answers first.
     const seen = await Promise.race([
       read(db, (reader) => tenantName.first(reader, { id: 't1' })),
@@ -163,7 +163,7 @@ test('a read does not wait for an open write transaction, and sees only what was
     await write;
     t.is((await read(db, (reader) => tenantName.first(reader, { id: 't1' })))?.name, 'uno');
     // Nothing is ever written through the reader.
-    // (better-sqlite3's SqliteError comes from another realm than ava's Error: `any`.)
+    // (`any`: better-sqlite3's SqliteError is not a native Error object, which ava expects.)
     await t.throwsAsync(db.reader('tenants').insert({ id: 't2', name: 'two', created_at: at }), {
       any: true,
       code: 'SQLITE_READONLY',
