@@ -32,7 +32,13 @@ export interface Database {
 export function knexConfigFor(
   url: string,
   options: { createFolder?: boolean; backgroundCheckpoints?: boolean } = {},
-): { config: Knex.Config; dialect: Dialect; sqliteFile?: string } {
+): {
+  config: Knex.Config;
+  /** A SQLite file's: the reader connection's (Database.reader), which refuses writes. */
+  readerConfig?: Knex.Config;
+  dialect: Dialect;
+  sqliteFile?: string;
+} {
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     return {
       dialect: postgres,
@@ -49,73 +55,54 @@ export function knexConfigFor(
       else if (!fs.existsSync(folder))
         throw new Error(`the folder of the SQLite database ${filename} does not exist`);
     }
+    // better-sqlite3 is synchronous: one connection writes for the process (knex's pool queues
+    // its callers while a transaction holds it), a second one reads (Database.reader).
+    const sqliteConfig = (readOnly: boolean): Knex.Config => ({
+      client: SqliteClient as unknown as typeof Knex.Client,
+      connection: { filename },
+      useNullAsDefault: true,
+      pool: {
+        min: 1,
+        max: 1,
+        afterCreate(conn: any, done: (err: Error | null, conn: unknown) => void) {
+          try {
+            conn.pragma('journal_mode = WAL');
+            // NORMAL in WAL mode loses nothing on a process crash (kill -9); only an OS crash
+            // can roll back the last commits.
+            conn.pragma('synchronous = NORMAL');
+            conn.pragma('foreign_keys = ON');
+            conn.pragma('busy_timeout = 5000');
+            // LIKE is case-sensitive, as in PostgreSQL; case-insensitive matches lower() both sides.
+            conn.pragma('case_sensitive_like = ON');
+            // Statement and savepoint journals in memory, not in a temporary file. Inside a
+            // transaction, an INSERT or UPDATE that could fail halfway (a unique index) first
+            // copies every page it changes to a statement journal, to undo just itself; as a
+            // file that was a write() per page, ~12 % of a create's CPU (perf, SQLite's
+            // subjournalPageIfRequired). The journal lives only for its statement or
+            // savepoint; nothing of durability rests on it (the WAL holds the commits).
+            conn.pragma('temp_store = MEMORY');
+            // Checkpoints run on a thread of their own (store/checkpointer.ts); this one's are
+            // the fallback, should that thread fall behind: the log is bounded at ~40 MB.
+            if (backgroundCheckpoints) conn.pragma(`wal_autocheckpoint = ${FALLBACK_CHECKPOINT_PAGES}`);
+            if (readOnly) conn.pragma('query_only = ON');
+            done(null, conn);
+          } catch (error) {
+            done(error as Error, conn);
+          }
+        },
+      },
+    });
     return {
       dialect: sqlite,
       sqliteFile: backgroundCheckpoints ? filename : undefined,
-      config: {
-        client: SqliteClient as unknown as typeof Knex.Client,
-        connection: { filename },
-        useNullAsDefault: true,
-        // better-sqlite3 is synchronous: one connection serves the process, and
-        // knex's pool queues callers while a transaction holds it.
-        pool: {
-          min: 1,
-          max: 1,
-          afterCreate(conn: any, done: (err: Error | null, conn: unknown) => void) {
-            try {
-              conn.pragma('journal_mode = WAL');
-              // NORMAL in WAL mode loses nothing on a process crash (kill -9); only an OS crash
-              // can roll back the last commits.
-              conn.pragma('synchronous = NORMAL');
-              conn.pragma('foreign_keys = ON');
-              conn.pragma('busy_timeout = 5000');
-              // LIKE is case-sensitive, as in PostgreSQL; case-insensitive matches lower() both sides.
-              conn.pragma('case_sensitive_like = ON');
-              // Statement and savepoint journals in memory, not in a temporary file. Inside a
-              // transaction, an INSERT or UPDATE that could fail halfway (a unique index) first
-              // copies every page it changes to a statement journal, to undo just itself; as a
-              // file that was a write() per page, ~12 % of a create's CPU (perf, SQLite's
-              // subjournalPageIfRequired). The journal lives only for its statement or
-              // savepoint; nothing of durability rests on it (the WAL holds the commits).
-              conn.pragma('temp_store = MEMORY');
-              // Checkpoints run on a thread of their own (store/checkpointer.ts); this one's are
-              // the fallback, should that thread fall behind: the log is bounded at ~40 MB.
-              if (backgroundCheckpoints) conn.pragma(`wal_autocheckpoint = ${FALLBACK_CHECKPOINT_PAGES}`);
-              done(null, conn);
-            } catch (error) {
-              done(error as Error, conn);
-            }
-          },
-        },
-      },
+      config: sqliteConfig(false),
+      // A second connection to an in-memory database would open another, empty one.
+      readerConfig: filename === ':memory:' ? undefined : sqliteConfig(true),
     };
   }
   throw new Error(
     `unsupported database URL (expected sqlite:<path> or postgres://…): ${url.split(':')[0]}:…`,
   );
-}
-
-/** Whether reads get a connection of their own: a SQLite file (see Database.reader). */
-function separateReader(config: Knex.Config): boolean {
-  const { filename } = (config.connection ?? {}) as { filename?: string };
-  return (config.client as unknown) === SqliteClient && filename !== undefined && filename !== ':memory:';
-}
-
-/** The reader's config: the writer's, and SQLite refuses any write made through it. */
-function readerConfig(config: Knex.Config): Knex.Config {
-  const pool = config.pool!;
-  return {
-    ...config,
-    pool: {
-      ...pool,
-      afterCreate(conn: { pragma(sql: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
-        pool.afterCreate!(conn, (error: Error | null) => {
-          if (!error) conn.pragma('query_only = ON');
-          done(error, conn);
-        });
-      },
-    },
-  };
 }
 
 /**
@@ -166,7 +153,7 @@ export async function openDatabase(
   url: string,
   options: { logger?: StoreLogger; createFolder?: boolean; backgroundCheckpoints?: boolean } = {},
 ): Promise<Database> {
-  const { config, dialect, sqliteFile } = knexConfigFor(url, {
+  const { config, readerConfig, dialect, sqliteFile } = knexConfigFor(url, {
     ...options,
     backgroundCheckpoints: options.backgroundCheckpoints ?? true,
   });
@@ -178,9 +165,7 @@ export async function openDatabase(
     throw error;
   }
   const checkpointer = sqliteFile === undefined ? undefined : new Checkpointer(sqliteFile);
-  const reader = separateReader(config)
-    ? knexFactory({ ...readerConfig(config), log: knexLog(options.logger) })
-    : knex;
+  const reader = readerConfig ? knexFactory({ ...readerConfig, log: knexLog(options.logger) }) : knex;
   return {
     knex,
     reader,
