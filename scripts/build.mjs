@@ -9,8 +9,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
-const SOURCES = ['services', 'gateway/src', 'scripts'];
-// Run with tsx only, never in production: the benchmark and its floors.
+// Folders named on the command line are built too: the benchmark builds its floor (b) beside
+// the services (`node scripts/build.mjs scripts/bench/floor`), with the same options.
+const SOURCES = ['services', 'gateway/src', 'scripts', ...process.argv.slice(2)];
+// Never in production: the benchmark (run with tsx) and its floors (unless named above).
 const SKIP = [path.join('scripts', 'bench')];
 const CLIENT = path.join('packages', 'directory-client');
 

@@ -98,7 +98,7 @@ try {
 
 async function run(): Promise<void> {
   log('npm run build, and floor (b) beside it: every process below runs from dist/ with node');
-  const buildSeconds = await buildForBench();
+  const buildSeconds = buildForBench();
   // ---- seed ---------------------------------------------------------------------------
   log('seeding through the store');
   const lookupTenant = await createTenantWithToken(url, 'Lookup');
@@ -369,7 +369,7 @@ async function run(): Promise<void> {
           cycle: churn(
             `/Groups/${group1000}?tenant=${groupTenant.tenantId}`,
             groupUsers.ids.slice(2000, 3000),
-            'add-first',
+            order,
           ),
         });
       const both = await alternate(
