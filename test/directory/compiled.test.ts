@@ -263,3 +263,82 @@ test('a statement cache keeps one statement per key and drops the least recently
   t.is(cache.get('a', build, true), a);
   t.not(cache.get('b', build, true), b);
 });
+
+const page = compiled<{ tenantId: string; limit: number; offset: number }, { user_name: string }>((db, $) =>
+  db('users')
+    .where('tenant_id', $.tenantId)
+    .whereRaw("display_name <> 'no limit'")
+    .orderBy('pk')
+    .limit($.limit)
+    .offset($.offset)
+    .select('user_name'),
+);
+
+test('a LIMIT parameter reads its own count each call, whatever the values before it', async (t) => {
+  const { knex } = t.context.db;
+  const { tenantId } = t.context;
+  const viaKnex = (limit: number, offset: number) =>
+    knex('users').where('tenant_id', tenantId).orderBy('pk').limit(limit).offset(offset).select('user_name');
+  for (const [limit, offset] of [
+    [4, 0],
+    [2, 3],
+    [0, 0],
+    [4, 1],
+    [12, 0],
+  ] as const) {
+    const rows = await page.all(knex, { tenantId, limit, offset });
+    t.is(rows.length, limit, `limit ${limit}`);
+    t.deepEqual(rows, await viaKnex(limit, offset));
+  }
+});
+
+test('a LIMIT that is no whole number ≥ 0 is refused', async (t) => {
+  const { knex } = t.context.db;
+  const error = await t.throwsAsync(page.all(knex, { tenantId: t.context.tenantId, limit: -1, offset: 0 }));
+  if (TEST_STORE === 'sqlite') t.regex(error.message, /LIMIT must be a whole number/);
+});
+
+// Serial: the other tests of this file would prepare their statements on the same connection meanwhile.
+test.serial(
+  'SQLite: a LIMIT is written into the prepared text, not bound (a bound one is prepared again each run)',
+  async (t) => {
+    if (TEST_STORE !== 'sqlite') return t.pass('PostgreSQL binds it: its plans do not depend on it');
+    const { knex } = t.context.db;
+    const client = knex.client as {
+      acquireConnection(): Promise<any>;
+      releaseConnection(c: unknown): Promise<void>;
+    };
+    const connection = await client.acquireConnection();
+    await client.releaseConnection(connection);
+    const prepared: string[] = [];
+    const prepare = connection.prepare;
+    connection.prepare = function (this: unknown, source: string) {
+      prepared.push(source);
+      return prepare.call(this, source);
+    };
+    try {
+      const statement = compiled<{ tenantId: string; limit: number }, { pk: number }>((db, $) =>
+        db('users')
+          .where('tenant_id', $.tenantId)
+          // A question mark in quotes is text, not a placeholder: the scan for LIMITs steps over it.
+          .whereRaw("display_name <> 'limit ?'")
+          .orderBy('pk')
+          .limit($.limit)
+          .select('pk'),
+      );
+      const byId = compiled<{ id: string }, { pk: number }>((db, $) =>
+        db('users').where('id', $.id).first('pk'),
+      );
+      for (const limit of [3, 5, 3])
+        t.is((await statement.all(knex, { tenantId: t.context.tenantId, limit })).length, limit);
+      t.truthy(await byId.first(knex, { id: t.context.userIds[0]! }));
+      t.is(prepared.length, 3, 'one per LIMIT value: 3, 5 and 1');
+      t.regex(prepared[0]!, /limit 3$/);
+      t.regex(prepared[1]!, /limit 5$/);
+      t.regex(prepared[2]!, /limit 1$/);
+      t.false(prepared.some((sql) => /limit \?$/i.test(sql)));
+    } finally {
+      connection.prepare = prepare;
+    }
+  },
+);

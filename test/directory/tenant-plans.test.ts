@@ -96,10 +96,8 @@ test("a page of a late tenant's users is read through the tenant's index, howeve
 
     if (TEST_STORE === 'sqlite') {
       // SQLite plans every statement without its values: the page must still take the tenant's index.
-      const plan: { detail: string }[] = await knex.raw(`EXPLAIN QUERY PLAN ${pageRead[0]!.text}`, [
-        LATE,
-        101,
-      ]);
+      // (Its LIMIT is in the text: compiled.ts writes it there.)
+      const plan: { detail: string }[] = await knex.raw(`EXPLAIN QUERY PLAN ${pageRead[0]!.text}`, [LATE]);
       t.regex(plan.map((row) => row.detail).join(' | '), /USING (COVERING )?INDEX users_tenant_id_pk_index/);
       return;
     }
