@@ -11,12 +11,20 @@ import { Worker } from 'node:worker_threads';
  * its emails and its event, that was every ~20 creates, and each one held the event loop
  * for the copy and two fsyncs (milliseconds on a busy disk: most of a create's time and all
  * of its p99). Here a second connection, in a worker thread, runs a PASSIVE checkpoint
- * every `intervalMs` instead: PASSIVE never blocks the writer nor readers, and the writer
- * starts the log over once a checkpoint has copied all of it.
+ * instead, every `activeMs` while the log grows and every `idleMs` once it stops: PASSIVE
+ * never blocks the writer nor readers, and the writer starts the log over once a checkpoint
+ * has copied all of it.
  *
  * The service's connection keeps an automatic checkpoint, at `fallbackPages` (see db.ts), as
- * a bound: should this thread fall behind (a writer that never pauses, so the log is never
- * all copied) or stop, the log is checkpointed there as before, only more rarely.
+ * a bound: should this thread fall behind or stop, the log is checkpointed there as before,
+ * only more rarely. Under a steady stream of writes it does run: a PASSIVE checkpoint copies
+ * the log as it was when it started, commits land meanwhile, so the log is never all copied
+ * and never started over. That checkpoint then holds the event loop while it copies what
+ * this thread has not yet copied, and syncs. Hence the short interval while writes come: the
+ * less is left, the shorter that pause. Measured, 10 connections of POST /Users (~1,750/s,
+ * ~30,000 log pages a second): every 100 ms, 32 commits over 5 ms in 8 s, up to 27 ms, and a
+ * request p99 of 21 ms; every 10 ms, 14 commits over 5 ms, up to 9 ms, and a p99 of 11 ms, at
+ * the same throughput.
  *
  * Durability is unchanged in kind: with synchronous = NORMAL a commit is in the log (safe
  * from a process crash) and reaches the disk at the next checkpoint's sync, so an OS crash
@@ -26,11 +34,11 @@ export class Checkpointer {
   private readonly worker: Worker;
   private readonly exited: Promise<void>;
 
-  constructor(filename: string, intervalMs = 100) {
+  constructor(filename: string, activeMs = 10, idleMs = 100) {
     // The worker's code is plain JavaScript given as text (no file to find under tsx, ava or
     // the production build), requiring the driver the service itself loaded.
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    this.worker = new Worker(WORKER, { eval: true, workerData: { driver, filename, intervalMs } });
+    this.worker = new Worker(WORKER, { eval: true, workerData: { driver, filename, activeMs, idleMs } });
     // Never keeps the process alive, and an error there only leaves the fallback to work.
     this.worker.unref();
     this.worker.on('error', () => {});
@@ -53,15 +61,23 @@ const db = new Database(workerData.filename, { fileMustExist: true });
 db.pragma('busy_timeout = 1000');
 db.pragma('synchronous = NORMAL');
 const checkpoint = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
-const timer = setInterval(() => {
+// The log's length in frames at the last pass: when it has not changed, nothing was written.
+let last = -1;
+let timer;
+const pass = () => {
+  let log = last;
   try {
-    checkpoint.get();
+    log = checkpoint.get().log;
   } catch {
-    // Busy (another checkpoint is running) or briefly unavailable: the next tick tries again.
+    // Busy (another checkpoint is running) or briefly unavailable: the next pass tries again.
   }
-}, workerData.intervalMs);
+  const writing = log !== last;
+  last = log;
+  timer = setTimeout(pass, writing ? workerData.activeMs : workerData.idleMs);
+};
+pass();
 parentPort.on('message', () => {
-  clearInterval(timer);
+  clearTimeout(timer);
   db.close();
   parentPort.close();
 });
