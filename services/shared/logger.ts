@@ -11,12 +11,14 @@ export interface ServiceLogger {
 
 /**
  * A service's JSON logger, writing asynchronously and in batches: lines gather in a buffer
- * written once it holds 4 KiB, or every 100 ms, off the request's path. One write per line
- * cost the gateway about a tenth of its CPU at a few thousand requests a second. The price:
+ * written once it holds 12 KiB (sonic-boom writes at most 16 KiB at once), or every 100 ms,
+ * off the request's path. One write per line cost the gateway about a tenth of its CPU at a
+ * few thousand requests a second; one per 4 KiB still ~5 µs a request (GET /Users/{id}, 10
+ * connections: 123–127 µs of gateway CPU a request against 117–118 with 12 KiB). The price:
  * a line reaches stdout up to 100 ms late, and the buffer is flushed at exit.
  */
 export function serviceLogger(service: string, level: string): ServiceLogger {
-  const destination = pino.destination({ sync: false, minLength: 4096, periodicFlush: 100 });
+  const destination = pino.destination({ sync: false, minLength: 12 * 1024, periodicFlush: 100 });
   const logger = pino({ level, base: { service } }, destination);
   return {
     logger,
