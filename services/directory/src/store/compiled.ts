@@ -270,15 +270,20 @@ const LIMIT_VALUES_KEPT = 64;
 function preparedOn(conn: BetterSqlite3.Database, shape: Shape, values: unknown[]): BetterSqlite3.Statement {
   let byLimits = shape.prepared.get(conn);
   if (!byLimits) shape.prepared.set(conn, (byLimits = new Map()));
-  const limits = shape.limits.map((at) => values[at]);
-  for (let i = shape.limits.length - 1; i >= 0; i--) values.splice(shape.limits[i]!, 1);
-  const key = limits.join(',');
-  if (!limits.every((n) => Number.isSafeInteger(n) && (n as number) >= 0))
-    throw new Error(`a LIMIT must be a whole number ≥ 0, not ${key}`);
+  // Most statements have no LIMIT: their one statement, under the empty key.
+  const limits = shape.limits.length === 0 ? undefined : shape.limits.map((at) => values[at]);
+  let key = '';
+  if (limits) {
+    for (let i = shape.limits.length - 1; i >= 0; i--) values.splice(shape.limits[i]!, 1);
+    key = limits.join(',');
+    if (!limits.every((n) => Number.isSafeInteger(n) && (n as number) >= 0))
+      throw new Error(`a LIMIT must be a whole number ≥ 0, not ${key}`);
+  }
   let prepared = byLimits.get(key);
   if (!prepared) {
-    const text = shape.limits.length
-      ? shape.pieces.reduce((sql, piece, i) => `${sql}${i ? limits[i - 1] : ''}${piece}`, '')
+    // The text with each LIMIT's value where its placeholder stood.
+    const text = limits
+      ? shape.pieces.map((piece, i) => (i === 0 ? piece : `${limits[i - 1]}${piece}`)).join('')
       : shape.text;
     if (byLimits.size >= LIMIT_VALUES_KEPT) byLimits.clear();
     byLimits.set(key, (prepared = conn.prepare(text)));
