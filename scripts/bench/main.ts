@@ -351,27 +351,22 @@ async function run(): Promise<void> {
     // Users 2,000 to 2,999 are outside the 10 and 1,000 groups (added, then removed again),
     // and inside the group of everyone (removed, then added back).
     const order = groupId === groupAll ? 'remove-first' : 'add-first';
-    const fullChurn = (seconds: number) =>
-      load({
-        url: full.base,
-        connections: CONNECTIONS,
-        duration: seconds,
-        headers: { authorization: `Bearer ${groupTenant.token}` },
-        cycle: churn(`${SCIM}/Groups/${groupId}`, groupUsers.ids.slice(2000, 3000), order),
-      });
-    if (groupId === group1000) {
-      // Beside floor (b), in alternating rounds (the minimal gateway takes the tenant from the query).
-      const minimalChurn = (seconds: number) =>
+    const churnOn =
+      (base: string, groupPath: string, headers: Record<string, string> = {}) =>
+      (seconds: number) =>
         load({
-          url: minimal.base,
+          url: base,
           connections: CONNECTIONS,
           duration: seconds,
-          cycle: churn(
-            `/Groups/${group1000}?tenant=${groupTenant.tenantId}`,
-            groupUsers.ids.slice(2000, 3000),
-            order,
-          ),
+          headers,
+          cycle: churn(groupPath, groupUsers.ids.slice(2000, 3000), order),
         });
+    const fullChurn = churnOn(full.base, `${SCIM}/Groups/${groupId}`, {
+      authorization: `Bearer ${groupTenant.token}`,
+    });
+    if (groupId === group1000) {
+      // Beside floor (b), in alternating rounds (the minimal gateway takes the tenant from the query).
+      const minimalChurn = churnOn(minimal.base, `/Groups/${group1000}?tenant=${groupTenant.tenantId}`);
       const both = await alternate(
         (side, seconds) => (side === 'a' ? fullChurn(seconds) : minimalChurn(seconds)),
         FLOOR_ROUNDS,
