@@ -80,6 +80,16 @@ counts() {
 status=0
 for name in typecheck lint sqlite postgres; do ok "$name" || status=1; done
 echo ""
+# The failures again, by name, just above the summary: a reader of the run's last lines (CI keeps
+# only its tail) learns which tests failed without the rest of the output.
+for name in sqlite postgres; do
+  failures=$(sed 's/\x1b\[[0-9;]*m//g' "$logs/$name.log" | grep -E '^[[:space:]]*(✘|◌)|tests? (was|were) pending in' | awk '!seen[$0]++')
+  if [ -n "$failures" ]; then
+    echo "Failed on $name:"
+    echo "$failures"
+    echo ""
+  fi
+done
 if [ "$status" -ne 0 ]; then echo "npm test FAILED: $summary"; else echo "npm test: $summary"; fi
 failed=$(counts failed)
 # A step that failed without a failing test (typecheck, lint, a file that did not load) counts as one.
