@@ -1,7 +1,7 @@
 import http from 'node:http';
 
 /**
- * The benchmark's client for its scripted requests (the initial sync, the group pushes, the
+ * The benchmark's client for its scripted requests (the group pushes, the
  * sequential timings): node:http over kept-alive connections. Not fetch: the client runs on
  * the same two cores as the system it measures, and undici's fetch spends ~330 µs more CPU a
  * request (measured here, 8 callers against a trivial local server: 404–442 µs a request with

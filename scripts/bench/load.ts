@@ -31,7 +31,10 @@ export interface LoadSpec {
   connections: number;
   /** seconds */
   duration?: number;
-  /** total requests instead of a duration */
+  /**
+   * Total requests instead of a duration, shared evenly among the connections (the first
+   * `amount % connections` connections send one more).
+   */
   amount?: number;
   headers?: Record<string, string>;
   /** Builds each request; called once per request. */
@@ -41,6 +44,11 @@ export interface LoadSpec {
    * answer, again and again (autocannon's request sequence).
    */
   cycle?: RequestBuilder[];
+  /**
+   * Called with every answer, its body and the connection's context (autocannon then reads
+   * each body, which it otherwise skips).
+   */
+  onResponse?: (status: number, body: string, context: Record<string, unknown>) => void;
 }
 
 /** Drives one HTTP request shape with autocannon and reports throughput, latency and errors (non-2xx count). */
@@ -50,8 +58,8 @@ export async function load(spec: LoadSpec): Promise<LoadResult> {
   const result = await autocannon({
     url: spec.url,
     connections: spec.connections,
-    duration: spec.amount ? undefined : (spec.duration ?? 5),
-    amount: spec.amount,
+    // autocannon refuses a `duration` key that is present but undefined.
+    ...(spec.amount ? { amount: spec.amount } : { duration: spec.duration ?? 5 }),
     headers: { 'content-type': 'application/scim+json', ...spec.headers },
     requests: builders.map((build) => ({
       setupRequest: (request: autocannon.Request, context: object) => {
@@ -63,6 +71,10 @@ export async function load(spec: LoadSpec): Promise<LoadResult> {
           body: next.body,
         };
       },
+      ...(spec.onResponse && {
+        onResponse: (status: number, body: string, context: object) =>
+          spec.onResponse!(status, body, context as Record<string, unknown>),
+      }),
     })),
   });
   const statuses = Object.entries(result.statusCodeStats as Record<string, { count: number }>)
