@@ -7,6 +7,7 @@ import { createUser } from '../../services/directory/src/domain/users.js';
 import type { UserProfile } from '../../services/directory/src/domain/types.js';
 import { compiled, inList, StatementCache } from '../../services/directory/src/store/compiled.js';
 import { openDatabase, type Database } from '../../services/directory/src/store/db.js';
+import { writeTransaction } from '../../services/directory/src/store/transaction.js';
 import { freshDatabase, TEST_STORE, type TestDatabase } from '../helpers/database.js';
 
 interface Ctx {
@@ -237,6 +238,60 @@ test('a statement runs in the caller’s transaction: rolled back with it, unsee
   t.is(await outside, undefined);
   t.is(await byId.first(knex, { id }), undefined);
 });
+
+test('a statement outside the store’s write transaction waits for it: unseen while it runs, gone with its rollback', async (t) => {
+  const { db } = t.context;
+  const id = `t-${TEST_STORE}-5`;
+  const byId = compiled<{ id: string }, { id: string }>((k, $) =>
+    k('tenants').where({ id: $.id }).first('id'),
+  );
+  let outside: Promise<unknown> | undefined;
+  await t.throwsAsync(
+    writeTransaction(db, undefined, async (trx) => {
+      await insertTenant.all(trx, { id, name: 'Doomed', at: new Date().toISOString() });
+      t.deepEqual(await byId.first(trx, { id }), { id });
+      // On SQLite the writer's one connection is held: the statement must wait, not run on it.
+      outside = byId.first(db.knex, { id });
+      throw new Error('roll back');
+    }),
+    { message: 'roll back' },
+  );
+  t.is(await outside, undefined);
+  t.is(await byId.first(db.knex, { id }), undefined);
+});
+
+test.serial(
+  'SQLite: a statement outside a transaction runs on the idle connection without the pool',
+  async (t) => {
+    if (TEST_STORE !== 'sqlite') return t.pass('PostgreSQL: every statement takes a pooled connection');
+    const { knex } = t.context.db;
+    const client = knex.client as { acquireConnection(): Promise<unknown> };
+    const acquire = client.acquireConnection;
+    let acquired = 0;
+    client.acquireConnection = function (this: unknown) {
+      acquired++;
+      return acquire.call(this);
+    };
+    try {
+      const byId = compiled<{ id: string }, { id: string }>((k, $) =>
+        k('users').where({ id: $.id }).first('id'),
+      );
+      const id = t.context.userIds[0]!;
+      t.deepEqual(await byId.first(knex, { id }), { id });
+      t.is(acquired, 0);
+      // While a transaction holds the connection, the pool hands it on when the transaction ends.
+      let waiting: Promise<unknown> | undefined;
+      await knex.transaction(async (trx) => {
+        t.deepEqual(await byId.first(trx, { id }), { id });
+        waiting = byId.first(knex, { id });
+        t.is(acquired, 2, 'the transaction and the statement outside it took the pool');
+      });
+      t.deepEqual(await waiting, { id });
+    } finally {
+      client.acquireConnection = acquire;
+    }
+  },
+);
 
 test('a transaction that has ended refuses a statement rather than run it outside', async (t) => {
   const { knex } = t.context.db;

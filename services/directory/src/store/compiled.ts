@@ -235,25 +235,33 @@ async function execute(db: Db, shape: Shape, params: object): Promise<Result> {
   const values = valuesOf(shape, params, dialect);
   // As knex refuses it: a statement after the commit would run outside the transaction.
   if ((db as Knex.Transaction).isCompleted?.()) throw new Error('the transaction has already ended');
+  // Outside a transaction on SQLite, the connection at once when nothing holds it (see
+  // SqliteClient.idleConnection).
+  if (dialect === sqlite && !(db as Knex.Transaction).isTransaction) {
+    const idle = (db.client as SqliteClient).idleConnection();
+    if (idle) return runOnSqlite(idle, shape, values);
+  }
   // A transaction's client hands out its own connection; knex's, one from the pool (on
   // SQLite the writer's or the reader's only one: on the writer's, a statement waits for a
   // running transaction as through knex).
   const client = db.client as ConnectionSource;
   const connection = await client.acquireConnection();
   try {
-    if (dialect === sqlite) {
-      const prepared = preparedOn(connection as BetterSqlite3.Database, shape, values);
-      if (prepared.reader) {
-        const rows = prepared.all(values);
-        return { rows, changes: rows.length };
-      }
-      return { rows: [], changes: prepared.run(values).changes };
-    }
+    if (dialect === sqlite) return runOnSqlite(connection as BetterSqlite3.Database, shape, values);
     const result = await (connection as PgConnection).query({ name: shape.name, text: shape.text, values });
     return { rows: result.rows, changes: result.rowCount ?? 0 };
   } finally {
     await client.releaseConnection(connection);
   }
+}
+
+function runOnSqlite(connection: BetterSqlite3.Database, shape: Shape, values: unknown[]): Result {
+  const prepared = preparedOn(connection, shape, values);
+  if (prepared.reader) {
+    const rows = prepared.all(values);
+    return { rows, changes: rows.length };
+  }
+  return { rows: [], changes: prepared.run(values).changes };
 }
 
 /** Prepared statements kept per shape and connection: one per LIMIT value used. */

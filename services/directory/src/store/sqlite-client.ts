@@ -22,14 +22,53 @@ class ImmediateTransaction extends TransactionSqlite {
 
 type Statement = BetterSqlite3.Statement;
 
+/** What idleConnection reads of knex's pool (tarn's public counters). */
+interface Pool {
+  numUsed(): number;
+  numFree(): number;
+  numPendingAcquires(): number;
+  numPendingCreates(): number;
+}
+
 /**
  * knex's better-sqlite3 client, with BEGIN IMMEDIATE transactions and a cache of
  * prepared statements per connection (knex prepares every query anew, which
  * costs more than running it for the small indexed queries this service makes).
  */
 export class SqliteClient extends ClientBetterSqlite3 {
+  /** The pool's connection (a store's pool holds one, db.ts). */
+  private connection?: BetterSqlite3.Database;
+
   transaction(...args: unknown[]) {
     return new (ImmediateTransaction as any)(this, ...args);
+  }
+
+  async acquireRawConnection(): Promise<BetterSqlite3.Database> {
+    this.connection = await super.acquireRawConnection();
+    return this.connection!;
+  }
+
+  async destroyRawConnection(connection: BetterSqlite3.Database) {
+    if (connection === this.connection) this.connection = undefined;
+    return super.destroyRawConnection(connection);
+  }
+
+  /**
+   * The pool's one connection when nothing holds it and nobody waits for it, else undefined.
+   * better-sqlite3 runs a statement synchronously, so a statement run on it now is over before
+   * anyone else can take it: the pool's asynchronous hand-off (acquire and release, with a
+   * timer and several promises each: ~5 µs, as long as a lookup by key takes) buys nothing
+   * then. When a transaction holds it, the statement must wait for the pool, as before.
+   */
+  idleConnection(): BetterSqlite3.Database | undefined {
+    const pool = (this as any).pool as Pool | undefined;
+    if (!pool || !this.connection?.open) return undefined;
+    const idle =
+      pool.numUsed() === 0 &&
+      pool.numFree() === 1 &&
+      pool.numPendingAcquires() === 0 &&
+      pool.numPendingCreates() === 0;
+    return idle ? this.connection : undefined;
   }
 
   async _query(connection: BetterSqlite3.Database & { __statements?: Map<string, Statement> }, obj: any) {
