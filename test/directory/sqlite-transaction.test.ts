@@ -135,6 +135,31 @@ test('a write dispatched before the next check phase joins the running group and
   });
 });
 
+test('a group of writes lets the event loop turn between them, and still commits them together', async (t) => {
+  await withStore(async (db) => {
+    const at = new Date().toISOString();
+    const order: string[] = [];
+    // For each write, how much had happened when it was answered.
+    const seenWhenAnswered: number[] = [];
+    const write = (id: string) =>
+      writeTransaction(db, undefined, async (trx) => {
+        order.push(id);
+        await trx('tenants').insert({ id, name: id, created_at: at });
+      }).then(() => seenWhenAnswered.push(order.length));
+    const writes = ['w1', 'w2', 'w3'].map(write);
+    // Queued behind the three writes, as an incoming request would be.
+    setImmediate(() => order.push('event loop'));
+    await Promise.all(writes);
+    t.deepEqual(order, ['w1', 'event loop', 'w2', 'w3']);
+    t.deepEqual(
+      seenWhenAnswered,
+      [4, 4, 4],
+      'no write was answered before the last one of the group was done',
+    );
+    for (const id of ['w1', 'w2', 'w3']) t.is((await tenantName.first(db.knex, { id }))?.name, id);
+  });
+});
+
 test('a read does not wait for an open write transaction, and sees only what was committed', async (t) => {
   await withStore(async (db) => {
     t.not(db.reader, db.knex, 'a SQLite file gets a reader connection of its own');

@@ -81,18 +81,18 @@ const queues = new WeakMap<Knex, { pending: Pending[]; running: boolean }>();
  * own (`isCompleted` is per call, and compiled statements refuse to run after it); a knex
  * query builder on a handle kept past its call is refused only while no other write runs.
  *
- * Group commit: write transactions that arrive while one runs (concurrent requests), or before
- * the event loop's next check phase, wait for the connection anyway; they run next, one after
- * the other, inside the same SQLite transaction, each in a savepoint of its own, and commit
- * together (at most MAX_GROUP). A commit writes every page the group changed once: the pages
- * writes share (the tail of the events table and of its indexes, of users' time and tenant
- * indexes, the sequence table) are written once per group instead of once per write, and the
- * commit's own cost is shared. Each call still sees exactly its own effects and those committed or grouped before
- * it, in order, so ordering, If-Match checks and idempotency are as before; a call whose
- * work fails is rolled back to its savepoint alone and rejected at once, and the others
- * resolve only once the COMMIT succeeded (if it fails, every call of the group fails with
- * its error). The first call of a group needs no savepoint: when it fails the transaction is
- * rolled back and the group starts again.
+ * Group commit: write transactions that arrive while one runs (concurrent requests; a group
+ * turns the event loop after each of its writes, see runGroup) wait for the connection
+ * anyway; they run next, one after the other, inside the same SQLite transaction, each in a
+ * savepoint of its own, and commit together (at most MAX_GROUP). A commit writes every page
+ * the group changed once: the pages writes share (the tail of the events table and of its
+ * indexes, of users' time and tenant indexes, the sequence table) are written once per group
+ * instead of once per write, and the commit's own cost is shared. Each call still sees exactly
+ * its own effects and those committed or grouped before it, in order, so ordering, If-Match
+ * checks and idempotency are as before; a call whose work fails is rolled back to its
+ * savepoint alone and rejected at once, and the others resolve only once the COMMIT succeeded
+ * (if it fails, every call of the group fails with its error). The first call of a group needs
+ * no savepoint: when it fails the transaction is rolled back and the group starts again.
  */
 export function sqliteWriteTransaction<T>(
   knex: Knex,
@@ -152,12 +152,19 @@ async function runGroup(writer: Writer, connection: Connection, pending: Pending
   try {
     let count = 0;
     for (;;) {
-      // Before committing, one turn of the event loop's check phase: requests already read
-      // off the sockets in this turn (the channel's other streams, other connections) have
-      // then been dispatched, and their writes join this group instead of each paying for a
-      // commit of its own. Without it a group rarely held more than one write under load
-      // (measured: 1.00 per commit at 10 connections of POST /Users; with it, 7–8).
-      if (pending.length === 0 && count < MAX_GROUP) await nextTurn();
+      // After each write of the group (and so before committing), one turn of the event
+      // loop: requests already read off the sockets (the channel's other streams, other
+      // connections) are then dispatched, and their writes join this group instead of each
+      // paying for a commit of its own. Without it a group rarely held more than one write
+      // under load (measured: 1.00 per commit at 10 connections of POST /Users; with it,
+      // 7–8). Turning between the writes too, not only once the queue is empty, keeps a
+      // group of 16 writes (~10 ms) from holding the event loop: reads, which the reader
+      // connection serves meanwhile, and the requests of other tenants go on. Measured, an
+      // initial sync of 10,000 users by 8 clients (lookup, then create): 10.5–11.0 s against
+      // 10.9–13.0 s turning only before the commit, lookups 1.34–1.43 ms against 1.48–1.66
+      // ms on average at the gateway; 10 connections of POST /Users: the same throughput
+      // and p99.
+      if (count > 0 && count < MAX_GROUP) await nextTurn();
       if (pending.length === 0 || count >= MAX_GROUP) break;
       const call = pending.shift()!;
       const first = count++ === 0;
