@@ -161,7 +161,7 @@ async function runGroup(writer: Writer, connection: Connection, pending: Pending
       // group of 16 writes (~10 ms) from holding the event loop: reads, which the reader
       // connection serves meanwhile, and the requests of other tenants go on. Measured, an
       // initial sync of 10,000 users by 8 clients (lookup, then create): 10.5–11.0 s against
-      // 10.9–13.0 s turning only before the commit, lookups 1.34–1.43 ms against 1.48–1.66
+      // 10.9–13.0 s turning only before the commit, lookups 1.34–1.43 ms against 1.48–1.72
       // ms on average at the gateway; 10 connections of POST /Users: the same throughput
       // and p99.
       if (count > 0 && count < MAX_GROUP) await nextTurn();
