@@ -218,47 +218,39 @@ test('run counts the rows a write changed', async (t) => {
   t.is(await insertTenant.run(knex, fresh), 0);
 });
 
-test('a statement runs in the caller’s transaction: rolled back with it, unseen outside it until then', async (t) => {
-  const { knex } = t.context.db;
-  const id = `t-${TEST_STORE}-3`;
-  const byId = compiled<{ id: string }, { id: string }>((db, $) =>
-    db('tenants').where({ id: $.id }).first('id'),
-  );
-  let outside: Promise<unknown> | undefined;
-  await t.throwsAsync(
-    knex.transaction(async (trx) => {
-      await insertTenant.all(trx, { id, name: 'Doomed', at: new Date().toISOString() });
-      t.deepEqual(await byId.first(trx, { id }), { id });
-      // SQLite: waits for the one connection; PostgreSQL: another connection, which cannot see it.
-      outside = byId.first(knex, { id });
-      throw new Error('roll back');
-    }),
-    { message: 'roll back' },
-  );
-  t.is(await outside, undefined);
-  t.is(await byId.first(knex, { id }), undefined);
-});
+/** The two ways the store runs a transaction: knex's own, and its SQLite write groups (writeTransaction). */
+const TRANSACTIONS: [
+  string,
+  (db: Database, work: (trx: Knex.Transaction) => Promise<void>) => Promise<unknown>,
+  number,
+][] = [
+  ['knex’s transaction', (db, work) => db.knex.transaction(work), 3],
+  ['the store’s write transaction', (db, work) => writeTransaction(db, undefined, work), 5],
+];
 
-test('a statement outside the store’s write transaction waits for it: unseen while it runs, gone with its rollback', async (t) => {
-  const { db } = t.context;
-  const id = `t-${TEST_STORE}-5`;
-  const byId = compiled<{ id: string }, { id: string }>((k, $) =>
-    k('tenants').where({ id: $.id }).first('id'),
-  );
-  let outside: Promise<unknown> | undefined;
-  await t.throwsAsync(
-    writeTransaction(db, undefined, async (trx) => {
-      await insertTenant.all(trx, { id, name: 'Doomed', at: new Date().toISOString() });
-      t.deepEqual(await byId.first(trx, { id }), { id });
-      // On SQLite the writer's one connection is held: the statement must wait, not run on it.
-      outside = byId.first(db.knex, { id });
-      throw new Error('roll back');
-    }),
-    { message: 'roll back' },
-  );
-  t.is(await outside, undefined);
-  t.is(await byId.first(db.knex, { id }), undefined);
-});
+for (const [name, transaction, n] of TRANSACTIONS) {
+  test(`a statement runs in ${name}: rolled back with it; one outside it waits, unseen until then`, async (t) => {
+    const { db } = t.context;
+    const id = `t-${TEST_STORE}-${n}`;
+    const byId = compiled<{ id: string }, { id: string }>((k, $) =>
+      k('tenants').where({ id: $.id }).first('id'),
+    );
+    let outside: Promise<unknown> | undefined;
+    await t.throwsAsync(
+      transaction(db, async (trx) => {
+        await insertTenant.all(trx, { id, name: 'Doomed', at: new Date().toISOString() });
+        t.deepEqual(await byId.first(trx, { id }), { id });
+        // SQLite: the writer's one connection is held, so it waits rather than run on it;
+        // PostgreSQL: another connection, which cannot see it.
+        outside = byId.first(db.knex, { id });
+        throw new Error('roll back');
+      }),
+      { message: 'roll back' },
+    );
+    t.is(await outside, undefined);
+    t.is(await byId.first(db.knex, { id }), undefined);
+  });
+}
 
 test.serial(
   'SQLite: a statement outside a transaction runs on the idle connection without the pool',
