@@ -44,8 +44,9 @@ export class SqliteClient extends ClientBetterSqlite3 {
   }
 
   async acquireRawConnection(): Promise<BetterSqlite3.Database> {
-    this.connection = await super.acquireRawConnection();
-    return this.connection!;
+    const connection: BetterSqlite3.Database = await super.acquireRawConnection();
+    this.connection = connection;
+    return connection;
   }
 
   async destroyRawConnection(connection: BetterSqlite3.Database) {
