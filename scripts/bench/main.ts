@@ -396,6 +396,10 @@ async function run(): Promise<void> {
   log(`initial sync of ${SYNC_USERS} users`);
   if (SYNC_USERS % 8 !== 0) throw new Error('the sync needs a multiple of 8 users: 8 clients, whole pairs');
   const syncStarted = performance.now();
+  // CPU a user, per process and for the benchmark's own client, and so how fast the sync could
+  // go were the machine's cores never idle: which of CPU and waiting bounds it.
+  const cpuAtStart = full.procs.map((p) => p.cpuMicros());
+  const clientAtStart = process.cpuUsage();
   const syncIds: string[] = [];
   let syncErrors = 0;
   let syncIndex = 0;
@@ -439,6 +443,13 @@ async function run(): Promise<void> {
     log(`  created ${syncIds.length} of ${SYNC_USERS} users`);
   }
   const usersDone = lastAnswer;
+  const client = process.cpuUsage(clientAtStart);
+  const cpuPerUser = [
+    ...full.procs.map((p, i) => ({ name: p.name, us: (p.cpuMicros() - cpuAtStart[i]!) / SYNC_USERS })),
+    { name: 'benchmark client', us: (client.user + client.system) / SYNC_USERS },
+  ];
+  const cpuBound = (os.cpus().length * 1e6) / cpuPerUser.reduce((sum, p) => sum + p.us, 0);
+  const syncCpu = `CPU a user: ${cpuPerUser.map((p) => `${p.name} ${p.us.toFixed(0)} µs`).join(', ')}; all ${os.cpus().length} cores busy: ≤ ${cpuBound.toFixed(0)} users/s`;
   const groupsStarted = performance.now();
   let groupIndex = 0;
   await Promise.all(
@@ -468,7 +479,7 @@ async function run(): Promise<void> {
   );
   const syncSeconds = (usersDone - syncStarted + performance.now() - groupsStarted) / 1000;
   log(
-    `  ${SYNC_USERS} users in ${((usersDone - syncStarted) / 1000).toFixed(1)} s, with groups ${syncSeconds.toFixed(1)} s`,
+    `  ${SYNC_USERS} users in ${((usersDone - syncStarted) / 1000).toFixed(1)} s, with groups ${syncSeconds.toFixed(1)} s; ${syncCpu}`,
   );
 
   // 9. Scale: one million users, single client.
@@ -572,7 +583,7 @@ async function run(): Promise<void> {
     `8. initial sync: ${SYNC_USERS.toLocaleString('en')} users (8 clients, lookup + create) + 50 groups × 200`,
     scale ? '100,000 users ≤ 90 s' : '(100,000 in --scale)',
   );
-  sync.note = `${syncSeconds.toFixed(1)} s end to end; users at ${(SYNC_USERS / ((usersDone - syncStarted) / 1000)).toFixed(0)} users/s; ${syncErrors} errors`;
+  sync.note = `${syncSeconds.toFixed(1)} s end to end; users at ${(SYNC_USERS / ((usersDone - syncStarted) / 1000)).toFixed(0)} users/s; ${syncErrors} errors; ${syncCpu}`;
   rows.push(...scaleRows);
 
   const section = report({

@@ -16,6 +16,8 @@ export interface Proc {
   peakRssMb(): number;
   /** Resident set size now, in MB (Linux VmRSS). */
   rssMb(): number;
+  /** CPU time used so far, user and system, every thread, in µs (Linux /proc/<pid>/stat). */
+  cpuMicros(): number;
   stop(): Promise<void>;
 }
 
@@ -43,6 +45,7 @@ export function startProcess(
     child,
     peakRssMb: () => procStatusMb(child.pid, 'VmHWM'),
     rssMb: () => procStatusMb(child.pid, 'VmRSS'),
+    cpuMicros: () => procCpuMicros(child.pid),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -60,6 +63,22 @@ export function procStatusMb(pid: number | undefined, field: 'VmHWM' | 'VmRSS'):
   try {
     const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
     return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? Number.NaN) / 1024;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Clock ticks per second of /proc's CPU times: Linux's USER_HZ, 100 on the kernels this runs on. */
+const TICKS_PER_SECOND = 100;
+
+/** A process's CPU time so far (utime + stime of /proc/<pid>/stat, every thread), in µs. */
+export function procCpuMicros(pid: number | undefined): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The fields after the command name, which is in parentheses and may hold spaces:
+    // utime and stime are the 14th and 15th fields, the 12th and 13th after it.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / TICKS_PER_SECOND;
   } catch {
     return Number.NaN;
   }
