@@ -5,6 +5,7 @@ import { findDepartmentRow } from '../../services/directory/src/store/department
 import * as users from '../../services/directory/src/store/users.js';
 import type { Query, UserProfile } from '../../services/directory/src/domain/types.js';
 import { writeTransaction } from '../../services/directory/src/store/transaction.js';
+import { newResourceId } from '../../services/directory/src/domain/resource-ids.js';
 import { benchProfile } from './seed.js';
 import { timeSequential, type LoadResult } from './load.js';
 
@@ -40,7 +41,7 @@ export async function storeFloors(
       (i) =>
         writeTransaction(db, lookup.tenantId, async (trx) => {
           const p = benchProfile(`floor${i}-${randomUUID()}@bench.example`, i);
-          const row = await users.insertUser(trx, lookup.tenantId, randomUUID(), p, undefined, now());
+          const row = await users.insertUser(trx, lookup.tenantId, newResourceId(), p, undefined, now());
           await users.insertEmails(trx, lookup.tenantId, row.pk, p);
         }),
       n(1000),

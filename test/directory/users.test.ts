@@ -39,6 +39,38 @@ test('create keeps userName in its case and returns a stable id, version 1 and t
   t.deepEqual(fetched, user);
 });
 
+test('ids are time-ordered UUIDv7: users and departments created one after another sort in that order', async (t) => {
+  const { directory } = t.context.clients;
+  const tenantId = await newTenant(t.context.clients);
+  const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+  const userIds: string[] = [];
+  const departmentIds: string[] = [];
+  for (let i = 0; i < 20; i++) {
+    // Each user brings a department of its own by attribute: both kinds of id, interleaved.
+    const user = await directory.createUser({
+      tenantId,
+      requestId: '',
+      user: userInput(`ordered${i}@example.com`, { enterprise: { department: `Ordered ${i}` } }),
+    });
+    userIds.push(user.id);
+    departmentIds.push(user.memberships[0]!.departmentId);
+  }
+  const { department: pushed } = await directory.pushDepartment({
+    tenantId,
+    name: 'Pushed after them',
+    externalId: '',
+    extra: undefined,
+    memberUserIds: [],
+    requestId: '',
+  });
+  departmentIds.push(pushed!.id);
+  t.is(userIds.length, 20);
+  t.is(new Set(departmentIds).size, 21, 'every department is a new one');
+  for (const id of [...userIds, ...departmentIds]) t.regex(id, UUID_V7);
+  t.deepEqual([...userIds].sort(), userIds);
+  t.deepEqual([...departmentIds].sort(), departmentIds);
+});
+
 test('userName is unique case-insensitively within a tenant, but not across tenants', async (t) => {
   const { directory } = t.context.clients;
   const a = await newTenant(t.context.clients, 'A');

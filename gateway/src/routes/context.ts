@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
 import type { Context } from 'koa';
 import type { DirectoryClients } from '@wizer/directory-client';
 import { UNAUTHORIZED, type Caller } from '../auth.js';
@@ -61,7 +61,8 @@ export function send(ctx: Context, status: number, body: unknown, version?: numb
 /**
  * The request id a create carries to the directory: the client's Idempotency-Key, or
  * one per HTTP request, so that the gRPC client may retry a create after UNAVAILABLE
- * without creating twice.
+ * without creating twice. Time-ordered (UUIDv7), as the directory's resource ids are
+ * (services/directory/src/domain/resource-ids.ts): the store keeps it in a unique index.
  */
 export const requestIdOf = (ctx: Context): string =>
-  ctx.get('idempotency-key').slice(0, 128) || `http:${randomUUID()}`;
+  ctx.get('idempotency-key').slice(0, 128) || `http:${uuidv7()}`;

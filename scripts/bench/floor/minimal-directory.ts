@@ -27,6 +27,7 @@ import * as users from '../../../services/directory/src/store/users.js';
 import type { DbUserRow } from '../../../services/directory/src/store/rows.js';
 import type { UserProfile } from '../../../services/directory/src/domain/types.js';
 import { queryFromProto } from '../../../services/directory/src/rpc/mappers.js';
+import { newResourceId } from '../../../services/directory/src/domain/resource-ids.js';
 
 const db = await openDatabase(process.env.DATABASE_URL!);
 const credential = process.env.BENCH_CREDENTIAL ?? '';
@@ -68,7 +69,7 @@ async function dispatch(call: Call): Promise<Result> {
         users.insertUser(
           trx,
           tenantId,
-          crypto.randomUUID(),
+          newResourceId(),
           profile(user!.userName, true),
           undefined,
           new Date().toISOString(),

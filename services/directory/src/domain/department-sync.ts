@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import {
   deleteDepartmentRow,
@@ -16,6 +15,7 @@ import type { DbDepartmentRow } from '../store/rows.js';
 import type { CallContext } from './context.js';
 import { sameIdentity } from './identity.js';
 import { record, recordMembersChange } from './event-log.js';
+import { newResourceId } from './resource-ids.js';
 
 /**
  * The attribute side of department membership (DESIGN §3): a user is an
@@ -39,7 +39,14 @@ export async function findOrCreateDepartment(
 ): Promise<DbDepartmentRow> {
   const existing = await findDepartmentRowByName(trx, ctx.tenantId, name);
   if (existing) return existing;
-  const row = await insertDepartment(trx, ctx.tenantId, randomUUID(), { name, pushed: false }, undefined, at);
+  const row = await insertDepartment(
+    trx,
+    ctx.tenantId,
+    newResourceId(),
+    { name, pushed: false },
+    undefined,
+    at,
+  );
   await record(
     trx,
     ctx,

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import {
   deleteDepartmentRow,
@@ -29,6 +28,7 @@ import { applyDelta, type MemberDelta } from './member-delta.js';
 import type { Department, JsonObject, Member, MembershipSource, Page, Query } from './types.js';
 import { sameJson } from './same-json.js';
 import { checkDepartmentName, checkExtra } from './validation.js';
+import { newResourceId } from './resource-ids.js';
 
 const NAME_TAKEN = 'another pushed group already has that name in this tenant';
 
@@ -72,7 +72,7 @@ export async function pushDepartment(
     const fields = { name, pushed: true, externalId: input.externalId, extra };
     const row = existing
       ? await updateDepartmentRow(trx, existing, fields, at)
-      : await insertDepartment(trx, ctx.tenantId, randomUUID(), fields, input.requestId, at);
+      : await insertDepartment(trx, ctx.tenantId, newResourceId(), fields, input.requestId, at);
     await record(
       trx,
       ctx,

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { read, writeTransaction } from '../store/transaction.js';
 import {
@@ -27,6 +26,7 @@ import { sameIdentity } from './identity.js';
 import { sameJson } from './same-json.js';
 import type { Page, Query, User, UserProfile } from './types.js';
 import { checkProfile } from './validation.js';
+import { newResourceId } from './resource-ids.js';
 
 const TAKEN = 'a user with that userName already exists in this tenant';
 
@@ -68,7 +68,7 @@ export async function createUser(
   const user = await uniqueUserName(
     writeTransaction(deps.db, ctx.tenantId, async (trx) => {
       const at = now();
-      const row = await insertUserOnce(trx, ctx.tenantId, randomUUID(), profile, requestId, at);
+      const row = await insertUserOnce(trx, ctx.tenantId, newResourceId(), profile, requestId, at);
       if (!row) {
         // The request id was used: that create's user is the answer (it may have changed since).
         const earlier = await findUserRowByRequestId(trx, ctx.tenantId, requestId!);
