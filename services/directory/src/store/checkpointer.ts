@@ -23,8 +23,14 @@ import { Worker } from 'node:worker_threads';
  * this thread has not yet copied, and syncs. Hence the short interval while writes come: the
  * less is left, the shorter that pause. Measured, 10 connections of POST /Users (~1,750/s,
  * ~30,000 log pages a second): every 100 ms, 32 commits over 5 ms in 8 s, up to 27 ms, and a
- * request p99 of 21 ms; every 10 ms, 14 such commits, up to 9 ms, p99 11 ms; as here (10 ms
- * while the log grows, else 100), 19, up to 11–16 ms, p99 11–12 ms. The same throughput each way.
+ * request p99 of 21 ms; every 10 ms, 14 such commits, up to 9 ms, p99 11 ms. The same
+ * throughput each way on that machine. But each pass copies every page changed since the one
+ * before, and the pages most writes change (the ends of the tables and of their time- and
+ * id-ordered indexes) are copied once per pass: on a host where file I/O weighs more (~700
+ * creates/s), 40 ms against 10 ms, 11 alternating pairs: the directory's CPU a create 935
+ * against 1,050 µs (its kernel time ~130 against ~210 µs), request p99 the same (25.5 against
+ * 25.8 ms on average); a sync of 2,000 users by 8 clients, 5 pairs: 1,228 against 1,394 µs a
+ * user, 502 against 478 users/s. Hence 40 ms while the log grows, else 100.
  *
  * Durability is unchanged in kind: with synchronous = NORMAL a commit is in the log (safe
  * from a process crash) and reaches the disk at the next checkpoint's sync, so an OS crash
@@ -34,7 +40,7 @@ export class Checkpointer {
   private readonly worker: Worker;
   private readonly exited: Promise<void>;
 
-  constructor(filename: string, activeMs = 10, idleMs = 100) {
+  constructor(filename: string, activeMs = 40, idleMs = 100) {
     // The worker's code is plain JavaScript given as text (no file to find under tsx, ava or
     // the production build), requiring the driver the service itself loaded.
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
