@@ -1,5 +1,6 @@
 import anyTest, { type TestFn } from 'ava';
 import { status } from '@grpc/grpc-js';
+import { validate, version } from 'uuid';
 import {
   grpcError,
   newTenant,
@@ -42,7 +43,6 @@ test('create keeps userName in its case and returns a stable id, version 1 and t
 test('ids are time-ordered UUIDv7: users and departments created one after another sort in that order', async (t) => {
   const { directory } = t.context.clients;
   const tenantId = await newTenant(t.context.clients);
-  const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
   const userIds: string[] = [];
   const departmentIds: string[] = [];
   for (let i = 0; i < 20; i++) {
@@ -66,7 +66,7 @@ test('ids are time-ordered UUIDv7: users and departments created one after anoth
   departmentIds.push(pushed!.id);
   t.is(userIds.length, 20);
   t.is(new Set(departmentIds).size, 21, 'every department is a new one');
-  for (const id of [...userIds, ...departmentIds]) t.regex(id, UUID_V7);
+  for (const id of [...userIds, ...departmentIds]) t.true(validate(id) && version(id) === 7, id);
   t.deepEqual([...userIds].sort(), userIds);
   t.deepEqual([...departmentIds].sort(), departmentIds);
 });

@@ -11,7 +11,8 @@ import { v7 } from 'uuid';
  * pages a sync writes to the log and copies back per user, in pwrite calls 46.5 → 37.3 and
  * pread 14.3 → 11.2; 10 connections of POST /Users, 11 alternating pairs, the directory's
  * CPU a create 1,043 against 1,108 µs (675 against 660 creates/s; this machine's pace moves
- * more than that between rounds). The creation time an id carries is no secret: every SCIM
- * resource shows it as meta.created.
+ * more than that between rounds), the v7 itself included: it costs ~4–9 µs a call against
+ * randomUUID's ~0.3. The creation time an id carries is no secret: every SCIM resource shows
+ * it as meta.created.
  */
 export const newResourceId = (): string => v7();
