@@ -4,10 +4,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { alternate, load, type LoadResult, type RequestBuilder } from './load.js';
-import { lookupPath, oktaCreateBody, oktaPutBody, patchActive, patchMembers } from './scenarios.js';
+import { lookupPath, oktaCreateBody, oktaPutBody, patchActive, patchMembers, SCIM } from './scenarios.js';
 import { freePort, startProcess, waitFor, type Proc } from './system.js';
 
-export const SCIM = '/api/v1/scim/v2';
+export { SCIM } from './scenarios.js';
 
 /** What one system holds for the comparison: users (id and userName), a group and users outside it. */
 export interface CompareData {

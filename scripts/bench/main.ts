@@ -22,12 +22,13 @@ import { compare, SCIM, startScimmy, type CompareRow, type CompareTarget } from 
 import { storeFloors } from './floor-store.js';
 import { alternate, load, timeSequential, type LoadResult, type RequestBuilder } from './load.js';
 import { benchDatabase, POSTGRES_SERVER } from './postgres.js';
-import { lookupPath, oktaCreateBody, oktaPutBody, patchActive, patchMembers } from './scenarios.js';
+import { lookupPath, patchMembers, requestShapes, syncCycle } from './scenarios.js';
 import { bulkGroup, bulkUsers, createTenantWithToken } from './seed.js';
-import { buildForBench, ENTRIES, NODE_ARGS } from './build.js';
+import { buildForBench } from './build.js';
 import { startupFigures, type StartupFigure } from './startup.js';
 import { request } from './http-client.js';
-import { freePort, portOpen, ROOT, startProcess, waitFor, type Proc } from './system.js';
+import { ROOT, type Proc } from './system.js';
+import { benchEnv, startSystem as startUnderTest, type SystemUnderTest } from './under-test.js';
 import { watchLatency, type WatchLatency } from './watch-latency.js';
 
 const args = process.argv.slice(2);
@@ -137,60 +138,22 @@ async function run(): Promise<void> {
 
   // ---- the system ------------------------------------------------------------------------
   const benchCredential = randomBytes(16).toString('hex');
-  const baseEnv = {
-    DATABASE_URL: url,
-    DIRECTORY_CREDENTIALS_FILE: credentialsFile,
-    METRICS_ADDRESS: 'off',
-    GATEWAY_METRICS_ADDRESS: 'off',
-    LOG_LEVEL: 'info',
-    DIRECTORY_STREAMS: STREAMS,
-    // The benchmark measures capacity, not the per-tenant rate limit (README: Limits).
-    RATE_LIMIT_RPS: '1000000',
-    RATE_LIMIT_BURST: '1000000',
-  };
-  async function startSystem(
-    kind: 'full' | 'minimal',
-  ): Promise<{ procs: Proc[]; base: string; directoryAddress: string }> {
-    const [grpcPort, httpPort] = [await freePort(), await freePort()];
-    const env = {
-      ...baseEnv,
-      DIRECTORY_ADDRESS: `127.0.0.1:${grpcPort}`,
-      PORT: String(httpPort),
-      BENCH_TENANT: lookup.tenantId,
-      BENCH_CREDENTIAL: benchCredential,
-    };
-    const prof = process.env.BENCH_CPU_PROF
-      ? ['--cpu-prof', `--cpu-prof-dir=${path.join(ROOT, 'bench/profiles')}`]
-      : [];
-    const start = (name: string, entry: string, nodeArgs: string[] = []) => {
-      const p = startProcess(name, entry, env, [...NODE_ARGS, ...nodeArgs], logFile(name));
-      processes.push(p);
-      return p;
-    };
-    const procs = [];
-    if (kind === 'full') {
-      procs.push(start('directory', ENTRIES.directory, prof));
-      // The gateway reads its credential from the file the directory writes on start.
-      await waitFor('credentials file', async () => fs.existsSync(credentialsFile));
-      procs.push(start('gateway', ENTRIES.gateway, prof));
-    } else {
-      procs.push(start('minimal directory', ENTRIES.minimalDirectory));
-      await waitFor('minimal directory', () => portOpen(env.DIRECTORY_ADDRESS));
-      procs.push(start('minimal gateway', ENTRIES.minimalGateway));
-    }
-    const base = `http://127.0.0.1:${httpPort}`;
-    await waitFor(
+  const baseEnv = benchEnv(url, credentialsFile, STREAMS);
+  const prof = process.env.BENCH_CPU_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${path.join(ROOT, 'bench/profiles')}`]
+    : [];
+  const startSystem = (kind: 'full' | 'minimal'): Promise<SystemUnderTest> =>
+    startUnderTest({
       kind,
-      async () =>
-        (
-          await request(`${base}${kind === 'full' ? SCIM : ''}/Users?count=0`, {
-            headers: { authorization: `Bearer ${lookup.token}` },
-          })
-        ).ok,
-    );
-    await new Promise((r) => setTimeout(r, 500));
-    return { procs, base, directoryAddress: env.DIRECTORY_ADDRESS };
-  }
+      databaseUrl: url,
+      credentialsFile,
+      tenant: lookup,
+      benchCredential,
+      streams: STREAMS,
+      nodeArgs: prof,
+      logFile,
+      started: (p) => processes.push(p),
+    });
   /** Stops processes in the reverse of their start order: a gateway before its directory. */
   const stopAll = async (procs: Proc[]) => {
     for (const p of [...procs].reverse()) {
@@ -200,36 +163,6 @@ async function run(): Promise<void> {
   };
 
   const pick = <T>(list: T[]) => list[Math.floor(Math.random() * list.length)]!;
-  let counter = 0;
-
-  /** The request shapes measured at 10 connections, on the full system and on floor (b). */
-  function shapes(prefix: string): Record<string, RequestBuilder> {
-    const users = `${prefix}/Users`;
-    return {
-      lookup: () => ({ method: 'GET', path: lookupPath(pick(lookup.names)).replace(SCIM, prefix) }),
-      create: () => {
-        const i = ++counter;
-        const name = `new${i}-${Date.now()}@bench.example`;
-        return { method: 'POST', path: users, body: oktaCreateBody(name, i) };
-      },
-      get: () => ({ method: 'GET', path: `${users}/${pick(lookup.ids)}` }),
-      put: () => {
-        const i = Math.floor(Math.random() * LOOKUP_USERS);
-        return {
-          method: 'PUT',
-          path: `${users}/${lookup.ids[i]}`,
-          body: oktaPutBody(lookup.ids[i]!, lookup.names[i]!, i, `Title ${++counter}`),
-        };
-      },
-      deactivate: () => ({
-        method: 'PATCH',
-        path: `${users}/${pick(lookup.ids)}`,
-        body: patchActive(++counter % 2 === 0),
-      }),
-      firstPage: () => ({ method: 'GET', path: `${users}?startIndex=1&count=100` }),
-      deepPage: () => ({ method: 'GET', path: `${users}?startIndex=${LOOKUP_USERS - 99}&count=100` }),
-    };
-  }
 
   /**
    * Rows 1–6 on the full system and on floor (b), which run side by side on the one database:
@@ -240,8 +173,12 @@ async function run(): Promise<void> {
     minimalBase: string,
   ): Promise<{ full: Record<string, LoadResult>; minimal: Record<string, LoadResult> }> {
     const sides = {
-      a: { base: fullBase, headers: { authorization: `Bearer ${lookup.token}` }, shapes: shapes(SCIM) },
-      b: { base: minimalBase, headers: {}, shapes: shapes('') },
+      a: {
+        base: fullBase,
+        headers: { authorization: `Bearer ${lookup.token}` },
+        shapes: requestShapes(SCIM, lookup),
+      },
+      b: { base: minimalBase, headers: {}, shapes: requestShapes('', lookup) },
     };
     for (const { base, headers, shapes: all } of Object.values(sides)) {
       const mix = [all.lookup!, all.get!, all.create!, all.put!, all.deactivate!, all.firstPage!];
@@ -410,22 +347,7 @@ async function run(): Promise<void> {
     connections: 8,
     amount: 2 * SYNC_USERS,
     headers: { authorization: `Bearer ${syncTenant.token}` },
-    cycle: [
-      (user) => {
-        user.name = `sync${syncIndex}@bench.example`;
-        user.i = syncIndex++;
-        user.step = 'lookup';
-        return { method: 'GET', path: lookupPath(user.name as string) };
-      },
-      (user) => {
-        user.step = 'create';
-        return {
-          method: 'POST',
-          path: `${SCIM}/Users`,
-          body: oktaCreateBody(user.name as string, user.i as number),
-        };
-      },
-    ],
+    cycle: syncCycle(() => syncIndex++),
     onResponse: (status, body, user) => {
       lastAnswer = performance.now();
       if (user.step === 'lookup') {

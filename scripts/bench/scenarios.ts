@@ -1,4 +1,8 @@
+import type { RequestBuilder } from './load.js';
 import { benchProfile } from './seed.js';
+
+/** Where the full system serves SCIM: Wizer's published base path. */
+export const SCIM = '/api/v1/scim/v2';
 
 /** Okta-shaped bodies, as Okta's SCIM 2.0 reference shows them. */
 export function oktaCreateBody(userName: string, i: number): string {
@@ -56,4 +60,71 @@ export const patchMembers = (op: 'add' | 'remove', ids: string[]) =>
   });
 
 export const lookupPath = (userName: string) =>
-  `/api/v1/scim/v2/Users?filter=${encodeURIComponent(`userName eq "${userName}"`)}&startIndex=1&count=100`;
+  `${SCIM}/Users?filter=${encodeURIComponent(`userName eq "${userName}"`)}&startIndex=1&count=100`;
+
+/** The users a tenant was seeded with: names and ids in seeding order. */
+export interface SeededUsers {
+  names: string[];
+  ids: string[];
+}
+
+const pick = <T>(list: T[]) => list[Math.floor(Math.random() * list.length)]!;
+/** Numbers new users and new titles: unique across every shape of one benchmark process. */
+let counter = 0;
+
+/**
+ * The single-resource and page requests measured at 10 connections, by name, against the
+ * seeded users of one tenant; `prefix` is where the SCIM API is (the published prefix on the
+ * full system, the root on floor (b)).
+ */
+export function requestShapes(prefix: string, users: SeededUsers): Record<string, RequestBuilder> {
+  const path = `${prefix}/Users`;
+  const n = users.names.length;
+  return {
+    lookup: () => ({ method: 'GET', path: lookupPath(pick(users.names)).replace(SCIM, prefix) }),
+    create: () => {
+      const i = ++counter;
+      const name = `new${i}-${Date.now()}@bench.example`;
+      return { method: 'POST', path, body: oktaCreateBody(name, i) };
+    },
+    get: () => ({ method: 'GET', path: `${path}/${pick(users.ids)}` }),
+    put: () => {
+      const i = Math.floor(Math.random() * n);
+      return {
+        method: 'PUT',
+        path: `${path}/${users.ids[i]}`,
+        body: oktaPutBody(users.ids[i]!, users.names[i]!, i, `Title ${++counter}`),
+      };
+    },
+    deactivate: () => ({
+      method: 'PATCH',
+      path: `${path}/${pick(users.ids)}`,
+      body: patchActive(++counter % 2 === 0),
+    }),
+    firstPage: () => ({ method: 'GET', path: `${path}?startIndex=1&count=100` }),
+    deepPage: () => ({ method: 'GET', path: `${path}?startIndex=${n - 99}&count=100` }),
+  };
+}
+
+/**
+ * One client's cycle of Okta's initial sync: look a user up by userName (finding nobody), then
+ * create them, then the next user; `user.step` tells which of the two an answer is.
+ */
+export function syncCycle(nextIndex: () => number): RequestBuilder[] {
+  return [
+    (user) => {
+      user.i = nextIndex();
+      user.name = `sync${user.i}@bench.example`;
+      user.step = 'lookup';
+      return { method: 'GET', path: lookupPath(user.name as string) };
+    },
+    (user) => {
+      user.step = 'create';
+      return {
+        method: 'POST',
+        path: `${SCIM}/Users`,
+        body: oktaCreateBody(user.name as string, user.i as number),
+      };
+    },
+  ];
+}

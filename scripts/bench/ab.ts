@@ -1,0 +1,164 @@
+/**
+ * A/B: two systems side by side on one temporary SQLite database, in alternating rounds — A
+ * first in even rounds, B first in odd ones, so that a machine whose pace drifts favours
+ * neither — and, per side and round, requests a second, p99 and the CPU a request costs in
+ * each process (every thread, user and system time, from /proc). A is the production build
+ * (dist/, built first); B is `--variant <folder>`, a copy of dist/ with one change made in it,
+ * or, without it, floor (b). How bench/analysis.md's experiments are measured: on these shared
+ * machines only figures taken side by side like this can be compared.
+ *
+ *   npx tsx scripts/bench/ab.ts [--variant dist-b] [--rounds 6] [--seconds 4]
+ *     [--connections 10] [--users 5000] [--warmup 3] lookup,create,…   (see requestShapes)
+ *   npx tsx scripts/bench/ab.ts --variant dist-b sync:3000    (an initial sync by 8 clients)
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { buildForBench } from './build.js';
+import { load, type LoadResult } from './load.js';
+import { requestShapes, syncCycle } from './scenarios.js';
+import { bulkUsers, createTenantWithToken } from './seed.js';
+import type { Proc } from './system.js';
+import { startSystem, type SystemUnderTest } from './under-test.js';
+
+const { values: args, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    variant: { type: 'string' },
+    rounds: { type: 'string', default: '6' },
+    seconds: { type: 'string', default: '4' },
+    connections: { type: 'string', default: '10' },
+    users: { type: 'string', default: '5000' },
+    warmup: { type: 'string', default: '3' },
+  },
+});
+const rows = (positionals[0] ?? '').split(',').filter(Boolean);
+if (rows.length === 0) throw new Error('name the rows to measure, e.g. lookup,create or sync:3000');
+if (args.variant && !fs.existsSync(path.join(args.variant, 'gateway/src/main.js')))
+  throw new Error(`${args.variant} is not a build folder (a copy of dist/)`);
+const ROUNDS = Number(args.rounds);
+const SECONDS = Number(args.seconds);
+const CONNECTIONS = Number(args.connections);
+
+interface Round {
+  /** requests (or, for a sync, users) a second */
+  rate: number;
+  p99?: number;
+  /** CPU µs a request (or user), per process, in start order */
+  cpu: number[];
+  errors: number;
+}
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wizer-ab-'));
+const processes: Proc[] = [];
+try {
+  buildForBench();
+  const databaseUrl = `sqlite:${path.join(dir, 'ab.db')}`;
+  const seeded = await createTenantWithToken(databaseUrl, 'A/B');
+  const tenant = { ...seeded, ...(await bulkUsers(databaseUrl, seeded.tenantId, Number(args.users), 'u')) };
+  const start = (build: string | undefined) =>
+    startSystem({
+      kind: build ? 'full' : 'minimal',
+      build,
+      databaseUrl,
+      credentialsFile: path.join(dir, 'directory-credentials.json'),
+      tenant,
+      benchCredential: randomBytes(16).toString('hex'),
+      streams: process.env.DIRECTORY_STREAMS || '4',
+      logFile: (name) => path.join(dir, `${name.replace(/\W+/g, '-')}.log`),
+      started: (p) => processes.push(p),
+    });
+  const sides = { A: await start('dist'), B: await start(args.variant) };
+  const headers = { authorization: `Bearer ${tenant.token}` };
+  // A freshly started system runs its first seconds well below its pace (JIT, caches).
+  for (const side of Object.values(sides)) {
+    const cycle = Object.values(requestShapes(side.prefix, tenant));
+    await load({ url: side.base, connections: CONNECTIONS, duration: Number(args.warmup), headers, cycle });
+  }
+  console.log(`A: dist/ (full system); B: ${args.variant ? `${args.variant} (full system)` : 'floor (b)'}`);
+
+  /** CPU µs each process of `side` spends while `run` runs, divided by `count(result)`. */
+  const withCpu = async <T>(side: SystemUnderTest, run: () => Promise<T>, count: (r: T) => number) => {
+    const before = side.procs.map((p) => p.cpuMicros());
+    const result = await run();
+    const cpu = side.procs.map((p, i) => Math.round((p.cpuMicros() - before[i]!) / count(result)));
+    return { result, cpu };
+  };
+
+  const shapeRound = async (side: SystemUnderTest, shape: string): Promise<Round> => {
+    const next = requestShapes(side.prefix, tenant)[shape];
+    if (!next) throw new Error(`no request shape ${shape}`);
+    const { result, cpu } = await withCpu(
+      side,
+      () => load({ url: side.base, connections: CONNECTIONS, duration: SECONDS, headers, next }),
+      (r: LoadResult) => r.requests,
+    );
+    return { rate: result.rps, p99: result.p99, cpu, errors: result.errors };
+  };
+
+  // Okta's initial sync, as `npm run bench` drives it: 8 clients, each looking a user up, then
+  // creating them; a fresh tenant each round. Floor (b) serves no lookups by token: full only.
+  let syncs = 0;
+  const syncRound = async (side: SystemUnderTest, users: number): Promise<Round> => {
+    const fresh = await createTenantWithToken(databaseUrl, `sync ${++syncs}`);
+    let index = 0;
+    let errors = 0;
+    const started = performance.now();
+    let lastAnswer = started;
+    const { result, cpu } = await withCpu(
+      side,
+      () =>
+        load({
+          url: side.base,
+          connections: 8,
+          amount: 2 * users,
+          headers: { authorization: `Bearer ${fresh.token}` },
+          cycle: syncCycle(() => index++),
+          onResponse: (status) => {
+            lastAnswer = performance.now();
+            if (status >= 300) errors++;
+          },
+        }),
+      () => users,
+    );
+    return {
+      rate: users / ((lastAnswer - started) / 1000),
+      cpu,
+      errors: errors + result.errors - result.non2xx,
+    };
+  };
+
+  for (const row of rows) {
+    const [shape, amount] = row.split(':');
+    if (shape === 'sync' && !args.variant) throw new Error('sync compares two full systems: give --variant');
+    const measure = (side: SystemUnderTest) =>
+      shape === 'sync' ? syncRound(side, Number(amount ?? 3000)) : shapeRound(side, shape!);
+    const rounds: Record<'A' | 'B', Round[]> = { A: [], B: [] };
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const name of r % 2 === 0 ? (['A', 'B'] as const) : (['B', 'A'] as const)) {
+        rounds[name].push(await measure(sides[name]));
+      }
+    }
+    const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+    const unit = shape === 'sync' ? 'users/s' : 'req/s';
+    for (const name of ['A', 'B'] as const) {
+      const own = rounds[name];
+      const cpu = sides[name].procs.map(
+        (p, i) => `${p.name} ${mean(own.map((r) => r.cpu[i]!)).toFixed(0)} µs`,
+      );
+      console.log(
+        `${row} ${name}: ${mean(own.map((r) => r.rate)).toFixed(0)} ${unit} (${own.map((r) => r.rate.toFixed(0)).join(' / ')})` +
+          (shape === 'sync' ? '' : `, p99 ${own.map((r) => r.p99).join(' / ')} ms`) +
+          `; CPU a ${shape === 'sync' ? 'user' : 'request'}: ${cpu.join(', ')}; errors ${own.reduce((s, r) => s + r.errors, 0)}`,
+      );
+    }
+    // Round by round, B against A: how often B was ahead says more than the means on a noisy machine.
+    const ahead = rounds.A.filter((a, i) => rounds.B[i]!.rate > a.rate).length;
+    console.log(`${row}: B ahead of A in ${ahead} of ${ROUNDS} rounds`);
+  }
+} finally {
+  for (const p of processes.reverse()) await p.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+}
