@@ -6,6 +6,8 @@
  * (dist/, built first); B is `--variant <folder>`, a copy of dist/ with one change made in it,
  * or, without it, floor (b). How bench/analysis.md's experiments are measured: on these shared
  * machines only figures taken side by side like this can be compared.
+ * Both sides load the client package (@wizer/directory-client) from packages/directory-client/
+ * dist/, so a change to it cannot be compared this way.
  *
  *   npx tsx scripts/bench/ab.ts [--variant dist-b] [--rounds 6] [--seconds 4]
  *     [--connections 10] [--users 5000] [--warmup 3] lookup,create,…   (see requestShapes)
