@@ -38,6 +38,9 @@ const { values: args, positionals } = parseArgs({
 });
 const rows = (positionals[0] ?? '').split(',').filter(Boolean);
 if (rows.length === 0) throw new Error('name the rows to measure, e.g. lookup,create or sync:3000');
+// Floor (b) serves no lookups by token: a sync compares two full systems.
+if (!args.variant && rows.some((row) => row.startsWith('sync')))
+  throw new Error('sync compares two full systems: give --variant');
 if (args.variant && !fs.existsSync(path.join(args.variant, 'gateway/src/main.js')))
   throw new Error(`${args.variant} is not a build folder (a copy of dist/)`);
 const ROUNDS = Number(args.rounds);
@@ -101,7 +104,7 @@ try {
   };
 
   // Okta's initial sync, as `npm run bench` drives it: 8 clients, each looking a user up, then
-  // creating them; a fresh tenant each round. Floor (b) serves no lookups by token: full only.
+  // creating them; a fresh tenant each round.
   let syncs = 0;
   const syncRound = async (side: SystemUnderTest, users: number): Promise<Round> => {
     const fresh = await createTenantWithToken(databaseUrl, `sync ${++syncs}`);
@@ -134,7 +137,6 @@ try {
 
   for (const row of rows) {
     const [shape, amount] = row.split(':');
-    if (shape === 'sync' && !args.variant) throw new Error('sync compares two full systems: give --variant');
     const measure = (side: SystemUnderTest) =>
       shape === 'sync' ? syncRound(side, Number(amount ?? 3000)) : shapeRound(side, shape!);
     const rounds: Record<'A' | 'B', Round[]> = { A: [], B: [] };
