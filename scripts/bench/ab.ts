@@ -63,6 +63,7 @@ try {
   const databaseUrl = `sqlite:${path.join(dir, 'ab.db')}`;
   const seeded = await createTenantWithToken(databaseUrl, 'A/B');
   const tenant = { ...seeded, ...(await bulkUsers(databaseUrl, seeded.tenantId, Number(args.users), 'u')) };
+  // A build folder starts the full system from it; none, floor (b).
   const start = (build: string | undefined) =>
     startSystem({
       kind: build ? 'full' : 'minimal',

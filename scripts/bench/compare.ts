@@ -4,7 +4,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import { alternate, load, type LoadResult, type RequestBuilder } from './load.js';
-import { lookupPath, oktaCreateBody, oktaPutBody, patchActive, patchMembers, SCIM } from './scenarios.js';
+import {
+  lookupPath,
+  oktaCreateBody,
+  oktaPutBody,
+  patchActive,
+  patchMembers,
+  pick,
+  SCIM,
+} from './scenarios.js';
 import { freePort, startProcess, waitFor, type Proc } from './system.js';
 
 export { SCIM } from './scenarios.js';
@@ -40,7 +48,6 @@ export const COMPARE_ROWS = [
 ] as const;
 export type CompareKey = (typeof COMPARE_ROWS)[number]['key'];
 
-const pick = <T>(list: T[]) => list[Math.floor(Math.random() * list.length)]!;
 let counter = 0;
 
 /** Each row's requests: one builder, or a cycle each connection repeats (add, then remove). */

@@ -6,6 +6,7 @@ import * as users from '../../services/directory/src/store/users.js';
 import type { Query, UserProfile } from '../../services/directory/src/domain/types.js';
 import { writeTransaction } from '../../services/directory/src/store/transaction.js';
 import { newResourceId } from '../../services/directory/src/domain/resource-ids.js';
+import { pick } from './scenarios.js';
 import { benchProfile } from './seed.js';
 import { timeSequential, type LoadResult } from './load.js';
 
@@ -20,7 +21,6 @@ export async function storeFloors(
   const n = (count: number) => Math.max(20, Math.round(count * share));
   const db = await openDatabase(url);
   const k = db.knex;
-  const pick = <T>(list: T[]) => list[Math.floor(Math.random() * list.length)]!;
   const q = (filterName?: string, offset = 0): Query => ({
     filter: filterName ? { field: 'user_name', op: 'eq', value: filterName } : undefined,
     offset,

@@ -22,7 +22,7 @@ import { compare, SCIM, startScimmy, type CompareRow, type CompareTarget } from 
 import { storeFloors } from './floor-store.js';
 import { alternate, load, timeSequential, type LoadResult, type RequestBuilder } from './load.js';
 import { benchDatabase, POSTGRES_SERVER } from './postgres.js';
-import { lookupPath, patchMembers, requestShapes, syncCycle } from './scenarios.js';
+import { lookupPath, patchMembers, pick, requestShapes, syncCycle } from './scenarios.js';
 import { bulkGroup, bulkUsers, createTenantWithToken } from './seed.js';
 import { buildForBench } from './build.js';
 import { startupFigures, type StartupFigure } from './startup.js';
@@ -161,8 +161,6 @@ async function run(): Promise<void> {
       processes.splice(processes.indexOf(p), 1);
     }
   };
-
-  const pick = <T>(list: T[]) => list[Math.floor(Math.random() * list.length)]!;
 
   /**
    * Rows 1–6 on the full system and on floor (b), which run side by side on the one database:

@@ -68,7 +68,8 @@ export interface SeededUsers {
   ids: string[];
 }
 
-const pick = <T>(list: T[]) => list[Math.floor(Math.random() * list.length)]!;
+/** An element of `list`, at random. */
+export const pick = <T>(list: T[]) => list[Math.floor(Math.random() * list.length)]!;
 /** Numbers new users and new titles: unique across every shape of one benchmark process. */
 let counter = 0;
 
