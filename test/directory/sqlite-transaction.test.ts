@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { compiled } from '../../services/directory/src/store/compiled.js';
 import { openDatabase, type Database } from '../../services/directory/src/store/db.js';
+import { MAX_GROUP } from '../../services/directory/src/store/sqlite-transaction.js';
 import { read, writeTransaction } from '../../services/directory/src/store/transaction.js';
 
 // SQLite's write transactions bypass knex.transaction (store/sqlite-transaction.ts): they
@@ -157,6 +158,32 @@ test('a group of writes lets the event loop turn between them, and still commits
       'no write was answered before the last one of the group was done',
     );
     for (const id of ['w1', 'w2', 'w3']) t.is((await tenantName.first(db.knex, { id }))?.name, id);
+  });
+});
+
+test('a group commits at most MAX_GROUP writes: the next ones start a group of their own', async (t) => {
+  await withStore(async (db) => {
+    t.true(MAX_GROUP >= 2, 'a group holds more than one write');
+    t.not(db.reader, db.knex, 'the reader sees committed rows only');
+    const at = new Date().toISOString();
+    const tenantCount = compiled<Record<string, never>, { n: number }>((db) =>
+      db('tenants').count({ n: '*' }).first(),
+    );
+    // For each write, how many rows were committed when its work ran (read on the reader).
+    const committedBefore = await Promise.all(
+      Array.from({ length: MAX_GROUP + 2 }, (_, i) =>
+        writeTransaction(db, undefined, async (trx) => {
+          const committed = await read(db, (reader) => tenantCount.first(reader, {}));
+          await trx('tenants').insert({ id: `c${i}`, name: `c${i}`, created_at: at });
+          return Number(committed?.n);
+        }),
+      ),
+    );
+    t.deepEqual(committedBefore, [
+      ...Array.from({ length: MAX_GROUP }, () => 0),
+      MAX_GROUP,
+      MAX_GROUP,
+    ]);
   });
 });
 

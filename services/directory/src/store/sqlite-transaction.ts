@@ -57,8 +57,16 @@ function controlOf(connection: Connection): Record<Control, BetterSqlite3.Statem
 /**
  * Transactions run in one SQLite transaction at most: statements on the writer connection
  * outside them wait for the group to commit (the store's reads use the reader, db.ts).
+ *
+ * Small, so that groups overlap with the rest of a request's path: with 10 clients writing,
+ * a group of all ten is answered at once and the directory then idles while the answers
+ * travel out and the next requests in; groups of four are answered while the next group
+ * runs. Measured side by side (`npm run bench:ab`, 6 alternating rounds, against 16): POST
+ * /Users +13 %, PUT +16 %, PATCH +3 %, an initial sync by 8 clients +13 % (ahead in 6, 6, 5
+ * and 6 rounds), for ~4 % more directory CPU a write and a p99 2–4 ms higher (10–12 → 12–15
+ * ms for POST). Groups of at most 2 cost 22 % more CPU a write and gained nothing.
  */
-const MAX_GROUP = 16;
+export const MAX_GROUP = 4;
 
 interface Pending {
   work: (trx: Knex.Transaction) => Promise<unknown>;
@@ -157,8 +165,8 @@ async function runGroup(writer: Writer, connection: Connection, pending: Pending
       // connections) are then dispatched, and their writes join this group instead of each
       // paying for a commit of its own. Without it a group rarely held more than one write
       // under load (measured: 1.00 per commit at 10 connections of POST /Users; with it,
-      // 7–8). Turning between the writes too, not only once the queue is empty, keeps a
-      // group of 16 writes (~10 ms) from holding the event loop: reads, which the reader
+      // 7–8, before groups were capped at MAX_GROUP). Turning between the writes too, not only once the queue is empty, keeps a
+      // group's writes from holding the event loop: reads, which the reader
       // connection serves meanwhile, and the requests of other tenants go on. Measured, an
       // initial sync of 10,000 users by 8 clients (lookup, then create): 10.5–11.0 s against
       // 10.9–13.0 s turning only before the commit, lookups 1.34–1.43 ms against 1.48–1.72
