@@ -24,6 +24,8 @@ export default tseslint.config(
       'node_modules/**',
       'data/**',
       'dist/**',
+      // Copies of a build with one change, compared by `npm run bench:ab -- --variant`.
+      'dist-*/**',
       'scripts/build.mjs',
     ],
   },
