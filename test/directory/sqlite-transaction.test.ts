@@ -179,11 +179,7 @@ test('a group commits at most MAX_GROUP writes: the next ones start a group of t
         }),
       ),
     );
-    t.deepEqual(committedBefore, [
-      ...Array.from({ length: MAX_GROUP }, () => 0),
-      MAX_GROUP,
-      MAX_GROUP,
-    ]);
+    t.deepEqual(committedBefore, [...Array.from({ length: MAX_GROUP }, () => 0), MAX_GROUP, MAX_GROUP]);
   });
 });
 
