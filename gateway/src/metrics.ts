@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { labelledChildren } from '../../services/shared/labelled-children.js';
 
 /** The gateway's Prometheus metrics, served by main.ts on GATEWAY_METRICS_ADDRESS (not the SCIM port). */
 export const registry = new Registry();
@@ -26,25 +27,14 @@ export const rejectedRequests = new Counter({
   registers: [registry],
 });
 
-type Child = { inc(): void; observe(seconds: number): void };
-const children = new Map<string, Child>();
+const requestChildren = labelledChildren((method, route, status) => ({
+  count: httpRequests.labels(method, route, status),
+  time: httpDuration.labels(method, route, status),
+}));
 
-/**
- * Counts and times one answered request. The labelled children are looked up once per
- * (method, route, status) and kept: prom-client would otherwise hash the label object
- * on every request, twice.
- */
+/** Counts and times one answered request (routes are patterns, so the label values stay few). */
 export function observeRequest(method: string, route: string, status: number, seconds: number): void {
-  const key = `${method} ${status} ${route}`;
-  let child = children.get(key);
-  if (!child) {
-    const labels = [method, route, String(status)];
-    const counter = httpRequests.labels(...labels);
-    const histogram = httpDuration.labels(...labels);
-    child = { inc: () => counter.inc(), observe: (s) => histogram.observe(s) };
-    // Routes are patterns, methods and statuses few: the map stays small; the bound is a guard.
-    if (children.size < 10_000) children.set(key, child);
-  }
-  child.inc();
-  child.observe(seconds);
+  const child = requestChildren(method, route, String(status));
+  child.count.inc();
+  child.time.observe(seconds);
 }

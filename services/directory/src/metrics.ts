@@ -1,4 +1,6 @@
+import { status } from '@grpc/grpc-js';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { labelledChildren } from '../../shared/labelled-children.js';
 
 /** The directory's Prometheus metrics, served by main.ts on METRICS_ADDRESS. */
 export const registry = new Registry();
@@ -21,13 +23,39 @@ export const grpcDuration = new Histogram({
   registers: [registry],
 });
 
-export const storeTransactions = new Histogram({
+const callChildren = labelledChildren((method, code) => ({
+  count: grpcRequests.labels(method, code),
+  time: grpcDuration.labels(method, code),
+}));
+
+/**
+ * Starts timing one call of `method` (as the wire names it: `DirectoryService/CreateUser`);
+ * the function returned counts and times it under the status code it ended with.
+ */
+export function callTimer(method: string): (code: number) => void {
+  const started = performance.now();
+  return (code) => {
+    const child = callChildren(method, status[code] ?? String(code));
+    child.count.inc();
+    child.time.observe((performance.now() - started) / 1000);
+  };
+}
+
+const storeTransactions = new Histogram({
   name: 'wizer_directory_store_transaction_duration_seconds',
   help: 'Write transaction time, including waiting for the write lock, by outcome.',
   labelNames: ['outcome'],
   buckets: LATENCY_BUCKETS,
   registers: [registry],
 });
+
+const transactionChildren = labelledChildren((outcome) => storeTransactions.labels(outcome));
+
+/** Starts timing one write transaction; the function returned records how it ended. */
+export function transactionTimer(): (outcome: 'commit' | 'rollback') => void {
+  const started = performance.now();
+  return (outcome) => transactionChildren(outcome).observe((performance.now() - started) / 1000);
+}
 
 export const problemEvents = new Counter({
   name: 'wizer_directory_provisioning_problems_total',

@@ -3,7 +3,7 @@ import type { AdminServiceServer } from '#proto/admin.js';
 import type { DirectoryChannelServiceServer, ExchangeRequest, ExchangeResponse } from '#proto/channel.js';
 import type { DirectoryServiceServer } from '#proto/directory.js';
 import type { ChangeFeed } from '../domain/context.js';
-import { grpcDuration, grpcRequests } from '../metrics.js';
+import { callTimer } from '../metrics.js';
 import {
   type Authenticator,
   bindPrincipal,
@@ -86,12 +86,7 @@ export function channelHandlers(
             const denied = mayCall(principal.role, service, method.split('/')[1]!)
               ? permissionProblem(principal, call.value)
               : `the ${principal.role} role may not call ${method}`;
-            const end = grpcDuration.startTimer({ method });
-            const done = (code: number) => {
-              const label = status[code] ?? String(code);
-              end({ code: label });
-              grpcRequests.inc({ method, code: label });
-            };
+            const done = callTimer(method);
             if (denied) {
               done(status.PERMISSION_DENIED);
               return fail(id, { code: status.PERMISSION_DENIED, details: denied });

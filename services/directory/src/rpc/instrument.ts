@@ -1,5 +1,5 @@
 import { status, type ServiceError, type UntypedServiceImplementation } from '@grpc/grpc-js';
-import { grpcDuration, grpcRequests } from '../metrics.js';
+import { callTimer } from '../metrics.js';
 
 type Handler = (call: any, callback?: (error: Partial<ServiceError> | null, value?: unknown) => void) => void;
 
@@ -10,12 +10,7 @@ export function instrument<T extends UntypedServiceImplementation>(serviceName: 
     // The method as the wire names it: DirectoryService/CreateUser.
     const method = `${serviceName}/${name.charAt(0).toUpperCase()}${name.slice(1)}`;
     wrapped[name] = (call, callback) => {
-      const end = grpcDuration.startTimer({ method });
-      const done = (code: number) => {
-        const label = status[code] ?? String(code);
-        end({ code: label });
-        grpcRequests.inc({ method, code: label });
-      };
+      const done = callTimer(method);
       if (!callback) {
         // Server streaming: counted when the stream ends.
         call.once('finish', () => done(status.OK));

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { ConflictError, isDomainError, NotFoundError, RetryableError } from '../domain/errors.js';
-import { storeTransactions } from '../metrics.js';
+import { transactionTimer } from '../metrics.js';
 import { compiled } from './compiled.js';
 import type { Database } from './db.js';
 import { faultCode, sqlite } from './dialect.js';
@@ -45,7 +45,7 @@ export async function writeTransaction<T>(
   work: (trx: Knex.Transaction) => Promise<T>,
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
-    const timer = storeTransactions.startTimer();
+    const timer = transactionTimer();
     try {
       const locked = async (trx: Knex.Transaction) => {
         if (tenantId !== undefined && !(await lockTenant.first(trx, { tenantId }))) {
@@ -57,10 +57,10 @@ export async function writeTransaction<T>(
         database.dialect === sqlite
           ? await sqliteWriteTransaction(database.knex, locked)
           : await database.knex.transaction(locked);
-      timer({ outcome: 'commit' });
+      timer('commit');
       return result;
     } catch (error) {
-      timer({ outcome: 'rollback' });
+      timer('rollback');
       const translated = translateStoreError(database, error);
       if (translated instanceof RetryableError && translated.kind === 'aborted' && attempt < ATTEMPTS)
         continue;
