@@ -5,14 +5,14 @@ import { labelledChildren } from '../../services/shared/labelled-children.js';
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry, prefix: 'wizer_gateway_' });
 
-export const httpRequests = new Counter({
+const httpRequests = new Counter({
   name: 'wizer_gateway_http_requests_total',
   help: 'HTTP requests answered, by method, route and status.',
   labelNames: ['method', 'route', 'status'],
   registers: [registry],
 });
 
-export const httpDuration = new Histogram({
+const httpDuration = new Histogram({
   name: 'wizer_gateway_http_request_duration_seconds',
   help: 'HTTP request latency, by method, route and status.',
   labelNames: ['method', 'route', 'status'],

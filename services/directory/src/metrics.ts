@@ -8,14 +8,14 @@ collectDefaultMetrics({ register: registry, prefix: 'wizer_directory_' });
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
-export const grpcRequests = new Counter({
+const grpcRequests = new Counter({
   name: 'wizer_directory_grpc_requests_total',
   help: 'gRPC calls handled, by method and status code.',
   labelNames: ['method', 'code'],
   registers: [registry],
 });
 
-export const grpcDuration = new Histogram({
+const grpcDuration = new Histogram({
   name: 'wizer_directory_grpc_request_duration_seconds',
   help: 'gRPC call latency, by method and status code.',
   labelNames: ['method', 'code'],
