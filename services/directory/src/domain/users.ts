@@ -7,6 +7,7 @@ import {
   findUserRowWithMemberships,
   insertEmails,
   insertUserOnce,
+  lookupUserWithMemberships,
   membershipsOf,
   queryUserRows,
   replaceEmails,
@@ -119,6 +120,9 @@ export async function listUsers(
   withMembers = true,
 ): Promise<Page<User>> {
   return read(deps.db, async (db) => {
+    const lookup = withMembers ? await lookupUserWithMemberships(db, ctx.tenantId, query) : undefined;
+    if (lookup)
+      return { ...lookup, items: lookup.items.map(({ row, memberships }) => rowToUser(row, memberships)) };
     const page = await queryUserRows(db, ctx.tenantId, query);
     const memberships = withMembers
       ? await membershipsOf(

@@ -3,8 +3,14 @@ import type { Catalog } from './query-sql.js';
 /** The user fields a query may filter and order by; each is an indexed column. */
 export const userCatalog: Catalog = {
   fields: {
-    id: { expr: 'users.id', type: 'string', caseMode: 'exact', key: true },
-    user_name: { expr: 'users.user_name_norm', type: 'string', caseMode: 'normalized', key: true },
+    id: { expr: 'users.id', type: 'string', caseMode: 'exact', key: true, unique: true },
+    user_name: {
+      expr: 'users.user_name_norm',
+      type: 'string',
+      caseMode: 'normalized',
+      key: true,
+      unique: true,
+    },
     external_id: { expr: 'users.external_id', type: 'string', caseMode: 'exact', key: true },
     active: { expr: 'users.active', type: 'boolean' },
     display_name: { expr: 'users.display_name', type: 'string', caseMode: 'lower' },

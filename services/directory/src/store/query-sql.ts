@@ -19,6 +19,8 @@ export interface FieldSpec {
   readonly caseMode?: 'exact' | 'lower' | 'normalized';
   /** An `eq` on it finds one row or a handful: the lookups SCIM clients make (see query-page.ts). */
   readonly key?: boolean;
+  /** An `eq` on it finds at most one row of a tenant: a unique index holds it. */
+  readonly unique?: boolean;
 }
 
 /** A queryable resource: its table alias, its fields, and what `any_email` means for it. */

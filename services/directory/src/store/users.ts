@@ -1,9 +1,11 @@
+import type { Knex } from 'knex';
 import { ConflictError } from '../domain/errors.js';
 import { identityKey } from '../domain/identity.js';
 import type { MembershipSource, Page, Query, User, UserMembership, UserProfile } from '../domain/types.js';
 import { userCatalog } from './catalogs.js';
 import { compiled, inList, slotsFor, StatementCache, type Db } from './compiled.js';
 import { queryPage } from './query-page.js';
+import { compileFilter, planQuery } from './query-sql.js';
 import type { DbUserRow } from './rows.js';
 
 /** The columns a user is read with: not the copies made for queries (see `searchColumns`). */
@@ -174,25 +176,41 @@ export async function findUserRow(db: Db, tenantId: string, id: string): Promise
   return rowById.first(db, { tenantId, id });
 }
 
-const rowWithMemberships = compiled<
-  { tenantId: string; id: string },
-  DbUserRow & {
-    department_id: string | null;
-    department_name: string | null;
-    source: MembershipSource | null;
-  }
->((db, $) =>
-  db('users')
+type RowWithMembership = DbUserRow & {
+  department_id: string | null;
+  department_name: string | null;
+  source: MembershipSource | null;
+};
+
+/**
+ * Users' rows with the departments they belong to, one row per membership (or one without),
+ * memberships in the order membershipsOf gives them.
+ */
+const withMembershipRows = (builder: Knex.QueryBuilder) =>
+  builder
     .leftJoin('memberships', 'memberships.user_pk', 'users.pk')
     .leftJoin('departments', 'departments.pk', 'memberships.department_pk')
-    .where({ 'users.tenant_id': $.tenantId, 'users.id': $.id })
     .orderBy(['departments.name_norm', 'memberships.source'])
     .select([
       ...USER_COLUMNS.map((column) => `users.${column}`),
       'departments.id as department_id',
       'departments.name as department_name',
       'memberships.source',
-    ]),
+    ]);
+
+/** One user's row and memberships from the rows `withMembershipRows` reads (at least one). */
+function userWithMemberships(rows: RowWithMembership[]): { row: DbUserRow; memberships: UserMembership[] } {
+  const { department_id: _id, department_name: _name, source: _source, ...row } = rows[0]!;
+  const memberships = rows.flatMap(({ department_id, department_name, source }) =>
+    department_id === null
+      ? []
+      : [{ departmentId: department_id, departmentName: department_name!, source: source! }],
+  );
+  return { row, memberships };
+}
+
+const rowWithMemberships = compiled<{ tenantId: string; id: string }, RowWithMembership>((db, $) =>
+  withMembershipRows(db('users').where({ 'users.tenant_id': $.tenantId, 'users.id': $.id })),
 );
 
 /**
@@ -205,14 +223,7 @@ export async function findUserRowWithMemberships(
   id: string,
 ): Promise<{ row: DbUserRow; memberships: UserMembership[] } | undefined> {
   const rows = await rowWithMemberships.all(db, { tenantId, id });
-  if (!rows[0]) return undefined;
-  const { department_id: _id, department_name: _name, source: _source, ...row } = rows[0];
-  const memberships = rows.flatMap(({ department_id, department_name, source }) =>
-    department_id === null
-      ? []
-      : [{ departmentId: department_id, departmentName: department_name!, source: source! }],
-  );
-  return { row, memberships };
+  return rows[0] ? userWithMemberships(rows) : undefined;
 }
 
 const rowByRequestId = compiled<{ tenantId: string; requestId: string }, DbUserRow>((db, $) =>
@@ -359,6 +370,49 @@ export function queryUserRows(db: Db, tenantId: string, query: Query): Promise<P
     tenantId,
     query,
   );
+}
+
+/** Joined lookups by the filter's SQL (one per unique field). */
+const lookups = new StatementCache(8);
+
+/**
+ * A query for one user by a unique field (`userName eq …`, `id eq …`: the lookup Okta sends
+ * before every create) answered with the user's memberships in one statement, as a GET by id
+ * is: the page and then its memberships are two, and on PostgreSQL two round trips. The
+ * answer is the page queryUserRows and membershipsOf give: at most one user, the total its
+ * count. Undefined for any other query (another filter, an offset, a cursor, only the
+ * total), which takes the general path.
+ */
+export async function lookupUserWithMemberships(
+  db: Db,
+  tenantId: string,
+  query: Query,
+): Promise<Page<{ row: DbUserRow; memberships: UserMembership[] }> | undefined> {
+  const { filter } = query;
+  if (!filter || !('op' in filter) || filter.op !== 'eq' || !userCatalog.fields[filter.field]?.unique)
+    return undefined;
+  // The page's checks (its size, its ordering), so that the answer is the general path's.
+  const plan = planQuery(userCatalog, query, 'users.pk');
+  if (plan.limit === 0 || plan.offset > 0 || plan.after) return undefined;
+  const condition = compileFilter(userCatalog, tenantId, filter);
+  const params: Record<string, Knex.Value> = { tenantId };
+  for (const [i, value] of condition.bindings.entries()) params[`f${i}`] = value;
+  const statement = lookups.get<Record<string, Knex.Value>, RowWithMembership>(
+    condition.sql,
+    (knex, $) =>
+      withMembershipRows(
+        knex('users')
+          .where('users.tenant_id', $.tenantId!)
+          .whereRaw(
+            `(${condition.sql})`,
+            condition.bindings.map((_, i) => $[`f${i}`]!),
+          ),
+      ),
+    true,
+  );
+  const rows = await statement.all(db, params);
+  const items = rows.length > 0 ? [userWithMemberships(rows)] : [];
+  return { items, total: query.skipTotal ? undefined : items.length };
 }
 
 /** The ids of users by primary key (pks of no user are absent). */
