@@ -1,5 +1,6 @@
 /**
- * A/B: two systems side by side on one temporary SQLite database, in alternating rounds — A
+ * A/B: two systems side by side on one temporary database (SQLite; with `--postgres`, one
+ * made on BENCH_POSTGRES_URL's server and dropped after), in alternating rounds — A
  * first in even rounds, B first in odd ones, so that a machine whose pace drifts favours
  * neither — and, per side and round, requests a second, p99 and the CPU a request costs in
  * each process (every thread, user and system time, from /proc). A is the production build
@@ -12,14 +13,17 @@
  *   npx tsx scripts/bench/ab.ts [--variant dist-b] [--rounds 6] [--seconds 4]
  *     [--connections 10] [--users 5000] [--warmup 3] lookup,create,…   (see requestShapes)
  *   npx tsx scripts/bench/ab.ts --variant dist-b sync:3000    (an initial sync by 8 clients)
+ *   npx tsx scripts/bench/ab.ts --postgres --variant dist-b lookup,get
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { openDatabase } from '../../services/directory/src/store/db.js';
 import { buildForBench } from './build.js';
 import { load, type LoadResult } from './load.js';
+import { benchDatabase } from './postgres.js';
 import { requestShapes, syncCycle } from './scenarios.js';
 import { bulkUsers, createTenantWithToken } from './seed.js';
 import type { Proc } from './system.js';
@@ -34,6 +38,7 @@ const { values: args, positionals } = parseArgs({
     connections: { type: 'string', default: '10' },
     users: { type: 'string', default: '5000' },
     warmup: { type: 'string', default: '3' },
+    postgres: { type: 'boolean', default: false },
   },
 });
 const rows = (positionals[0] ?? '').split(',').filter(Boolean);
@@ -57,12 +62,19 @@ interface Round {
 }
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wizer-ab-'));
+const postgres = args.postgres ? await benchDatabase() : undefined;
 const processes: Proc[] = [];
 try {
   buildForBench();
-  const databaseUrl = `sqlite:${path.join(dir, 'ab.db')}`;
+  const databaseUrl = postgres?.url ?? `sqlite:${path.join(dir, 'ab.db')}`;
   const seeded = await createTenantWithToken(databaseUrl, 'A/B');
   const tenant = { ...seeded, ...(await bulkUsers(databaseUrl, seeded.tenantId, Number(args.users), 'u')) };
+  if (postgres) {
+    // Planner statistics for the bulk-inserted rows, as `npm run bench -- --postgres` gathers them.
+    const db = await openDatabase(databaseUrl);
+    await db.knex.raw('ANALYZE');
+    await db.close();
+  }
   // A build folder starts the full system from it; none, floor (b).
   const start = (build: string | undefined) =>
     startSystem({
@@ -83,7 +95,9 @@ try {
     const cycle = Object.values(requestShapes(side.prefix, tenant));
     await load({ url: side.base, connections: CONNECTIONS, duration: Number(args.warmup), headers, cycle });
   }
-  console.log(`A: dist/ (full system); B: ${args.variant ? `${args.variant} (full system)` : 'floor (b)'}`);
+  console.log(
+    `${postgres ? 'PostgreSQL' : 'SQLite'}, ${args.users} users. A: dist/ (full system); B: ${args.variant ? `${args.variant} (full system)` : 'floor (b)'}`,
+  );
 
   /** CPU µs each process of `side` spends while `run` runs, divided by `count(result)`. */
   const withCpu = async <T>(side: SystemUnderTest, run: () => Promise<T>, count: (r: T) => number) => {
@@ -165,5 +179,6 @@ try {
   }
 } finally {
   for (const p of processes.reverse()) await p.stop();
+  await postgres?.drop();
   fs.rmSync(dir, { recursive: true, force: true });
 }
