@@ -20,10 +20,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { openDatabase } from '../../services/directory/src/store/db.js';
 import { buildForBench } from './build.js';
 import { load, type LoadResult } from './load.js';
-import { benchDatabase } from './postgres.js';
+import { benchDatabase, gatherStatistics } from './postgres.js';
 import { requestShapes, syncCycle } from './scenarios.js';
 import { bulkUsers, createTenantWithToken } from './seed.js';
 import type { Proc } from './system.js';
@@ -69,12 +68,7 @@ try {
   const databaseUrl = postgres?.url ?? `sqlite:${path.join(dir, 'ab.db')}`;
   const seeded = await createTenantWithToken(databaseUrl, 'A/B');
   const tenant = { ...seeded, ...(await bulkUsers(databaseUrl, seeded.tenantId, Number(args.users), 'u')) };
-  if (postgres) {
-    // Planner statistics for the bulk-inserted rows, as `npm run bench -- --postgres` gathers them.
-    const db = await openDatabase(databaseUrl);
-    await db.knex.raw('ANALYZE');
-    await db.close();
-  }
+  if (postgres) await gatherStatistics(databaseUrl);
   // A build folder starts the full system from it; none, floor (b).
   const start = (build: string | undefined) =>
     startSystem({

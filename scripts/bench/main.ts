@@ -16,12 +16,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { readCredentialsFile } from '../../services/directory/credentials-file.js';
-import { openDatabase } from '../../services/directory/src/store/db.js';
 import { encodeCursor } from '../../services/directory/src/store/query-sql.js';
 import { compare, SCIM, startScimmy, type CompareRow, type CompareTarget } from './compare.js';
 import { storeFloors } from './floor-store.js';
 import { alternate, load, timeSequential, type LoadResult, type RequestBuilder } from './load.js';
-import { benchDatabase, POSTGRES_SERVER } from './postgres.js';
+import { benchDatabase, gatherStatistics, POSTGRES_SERVER } from './postgres.js';
 import { lookupPath, patchMembers, pick, requestShapes, syncCycle } from './scenarios.js';
 import { bulkGroup, bulkUsers, createTenantWithToken } from './seed.js';
 import { buildForBench } from './build.js';
@@ -128,13 +127,7 @@ async function run(): Promise<void> {
     scaleNames = (await bulkUsers(url, scaleTenant.tenantId, SCALE_USERS, 's')).names;
   }
 
-  if (postgres) {
-    // Planner statistics for the bulk-inserted rows, as a database in service has them (else
-    // the first rows would measure plans made without them, until autovacuum runs ANALYZE).
-    const db = await openDatabase(url);
-    await db.knex.raw('ANALYZE');
-    await db.close();
-  }
+  if (postgres) await gatherStatistics(url);
 
   // ---- the system ------------------------------------------------------------------------
   const benchCredential = randomBytes(16).toString('hex');
