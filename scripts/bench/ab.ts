@@ -14,6 +14,7 @@
  *     [--connections 10] [--users 5000] [--warmup 3] lookup,create,…   (see requestShapes)
  *   npx tsx scripts/bench/ab.ts --variant dist-b sync:3000    (an initial sync by 8 clients)
  *   npx tsx scripts/bench/ab.ts --postgres --variant dist-b lookup,get
+ *   BENCH_CPU_PROF=1 npx tsx scripts/bench/ab.ts firstPage    (profiles in bench/profiles/)
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -81,6 +82,11 @@ try {
       streams: process.env.DIRECTORY_STREAMS || '4',
       logFile: (name) => path.join(dir, `${name.replace(/\W+/g, '-')}.log`),
       started: (p) => processes.push(p),
+      // As in `npm run bench`: BENCH_CPU_PROF=1 writes the full system's profiles to bench/profiles/
+      // (the floor's processes are not profiled, as there).
+      nodeArgs: process.env.BENCH_CPU_PROF
+        ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve('bench/profiles')}`]
+        : [],
     });
   const sides = { A: await start('dist'), B: await start(args.variant) };
   const headers = { authorization: `Bearer ${tenant.token}` };
