@@ -27,7 +27,7 @@ import { benchDatabase, gatherStatistics } from './postgres.js';
 import { requestShapes, syncCycle } from './scenarios.js';
 import { bulkUsers, createTenantWithToken } from './seed.js';
 import type { Proc } from './system.js';
-import { startSystem, type SystemUnderTest } from './under-test.js';
+import { profileArgs, startSystem, type SystemUnderTest } from './under-test.js';
 
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,
@@ -84,9 +84,7 @@ try {
       started: (p) => processes.push(p),
       // As in `npm run bench`: BENCH_CPU_PROF=1 writes the full system's profiles to bench/profiles/
       // (the floor's processes are not profiled, as there).
-      nodeArgs: process.env.BENCH_CPU_PROF
-        ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve('bench/profiles')}`]
-        : [],
+      nodeArgs: profileArgs(),
     });
   const sides = { A: await start('dist'), B: await start(args.variant) };
   const headers = { authorization: `Bearer ${tenant.token}` };

@@ -27,7 +27,7 @@ import { buildForBench } from './build.js';
 import { startupFigures, type StartupFigure } from './startup.js';
 import { request } from './http-client.js';
 import { ROOT, type Proc } from './system.js';
-import { benchEnv, startSystem as startUnderTest, type SystemUnderTest } from './under-test.js';
+import { benchEnv, profileArgs, startSystem as startUnderTest, type SystemUnderTest } from './under-test.js';
 import { watchLatency, type WatchLatency } from './watch-latency.js';
 
 const args = process.argv.slice(2);
@@ -132,9 +132,7 @@ async function run(): Promise<void> {
   // ---- the system ------------------------------------------------------------------------
   const benchCredential = randomBytes(16).toString('hex');
   const baseEnv = benchEnv(url, credentialsFile, STREAMS);
-  const prof = process.env.BENCH_CPU_PROF
-    ? ['--cpu-prof', `--cpu-prof-dir=${path.join(ROOT, 'bench/profiles')}`]
-    : [];
+  const prof = profileArgs();
   const startSystem = (kind: 'full' | 'minimal'): Promise<SystemUnderTest> =>
     startUnderTest({
       kind,

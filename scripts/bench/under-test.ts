@@ -4,10 +4,11 @@
  * Shared by `npm run bench` (main.ts) and the A/B comparison of two builds (ab.ts).
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { SCIM } from './scenarios.js';
 import { ENTRIES, NODE_ARGS } from './build.js';
 import { request } from './http-client.js';
-import { freePort, portOpen, startProcess, waitFor, type Proc } from './system.js';
+import { freePort, portOpen, ROOT, startProcess, waitFor, type Proc } from './system.js';
 
 export interface SystemOptions {
   kind: 'full' | 'minimal';
@@ -41,6 +42,10 @@ export interface SystemUnderTest {
 }
 
 /** The environment every process of a benchmark runs with, but for its addresses. */
+/** With BENCH_CPU_PROF set, the node flags that write a process's CPU profile to bench/profiles/. */
+export const profileArgs = (): string[] =>
+  process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.join(ROOT, 'bench/profiles')}`] : [];
+
 export const benchEnv = (databaseUrl: string, credentialsFile: string, streams: string) => ({
   DATABASE_URL: databaseUrl,
   DIRECTORY_CREDENTIALS_FILE: credentialsFile,
