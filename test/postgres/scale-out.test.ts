@@ -38,15 +38,10 @@ test('scale-out: no duplicate, no lost or phantom membership, and a watcher on o
     const replica1 = connectDirectory(`127.0.0.1:${d1}`, { actor: 'admin', credential: admin });
     const replica2 = connectDirectory(`127.0.0.1:${d2}`, { actor: 'admin', credential: admin });
     clients.push(replica1, replica2);
-    for (const replica of [replica1, replica2]) {
-      // Generous: on a busy 2-core machine two replicas compile, migrate and bind one after the other.
-      const deadline = Date.now() + 60_000;
-      while (!(await replica.serving(500))) {
-        if (Date.now() > deadline)
-          throw new Error(`a directory did not start:\n${dirs.map((d) => d.output()).join('\n')}`);
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    }
+    // Each replica says when it listens (or exits, and the wait fails with its output): a signal,
+    // not a deadline, since a busy 2-core machine compiles and migrates two replicas slowly.
+    await Promise.all(dirs.map((dir) => dir.waitFor(/directory listening/, Infinity)));
+    for (const replica of [replica1, replica2]) t.true(await replica.serving(30_000), 'a replica serves');
     // Gateway A balances over both replicas; gateway B talks to replica 2 only.
     const gateways = [
       spawnTs('gateway/src/main.ts', [], {
