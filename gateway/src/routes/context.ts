@@ -1,4 +1,3 @@
-import { v7 as uuidv7 } from 'uuid';
 import type { Context } from 'koa';
 import type { DirectoryClients } from '@wizer/directory-client';
 import { UNAUTHORIZED, type Caller } from '../auth.js';
@@ -7,6 +6,7 @@ import { SCIM_CONTENT_TYPE } from '../errors/middleware.js';
 import { ScimError } from '../errors/scim-error.js';
 import type { Limits } from '../limits.js';
 import { etagOf } from '../scim/user-mapper.js';
+import { uuid7 } from '../../../services/shared/uuid7.js';
 
 export interface RouteDeps {
   directory: DirectoryClients;
@@ -65,4 +65,4 @@ export function send(ctx: Context, status: number, body: unknown, version?: numb
  * (services/directory/src/domain/resource-ids.ts): the store keeps it in a unique index.
  */
 export const requestIdOf = (ctx: Context): string =>
-  ctx.get('idempotency-key').slice(0, 128) || `http:${uuidv7()}`;
+  ctx.get('idempotency-key').slice(0, 128) || `http:${uuid7()}`;
