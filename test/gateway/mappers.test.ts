@@ -98,6 +98,78 @@ test('userToScim: what a client reads — meta, ETag version, $ref, pushed group
     t.false(unassigned in resource, `${unassigned} is left out`);
 });
 
+test('userToScim: every attribute a user can hold, in the order clients read them', (t) => {
+  // Written out in full, key order included: the mapper builds the resource key by key for speed,
+  // and this is the document it must keep producing.
+  const user = {
+    ...userFromScim({
+      schemas: [USER_SCHEMA, ENTERPRISE_SCHEMA, 'urn:example:params:scim:schemas:extension:acme:2.0:User'],
+      userName: 'grace@example.com',
+      externalId: '00u1',
+      name: { givenName: 'Grace', familyName: 'Hopper', middleName: '' },
+      displayName: 'Grace Hopper',
+      nickName: 'Amazing Grace',
+      title: 'Rear Admiral',
+      locale: 'en-US',
+      timezone: 'America/New_York',
+      active: false,
+      emails: [{ value: 'grace@example.com', type: 'work', primary: true }],
+      phoneNumbers: [{ value: '+1 555 0100', type: 'mobile' }],
+      addresses: [{ locality: 'Arlington', country: 'US', primary: true }],
+      ims: [{ value: 'ghopper', type: 'xmpp' }],
+      'urn:example:params:scim:schemas:extension:acme:2.0:User': { badge: 7 },
+      [ENTERPRISE_SCHEMA]: {
+        employeeNumber: '42',
+        department: 'Navy',
+        manager: { value: 'm1', displayName: 'Boss' },
+        shipName: 'USS Hopper',
+      },
+    }),
+    id: 'u2',
+    version: 9,
+    createdAt: new Date('2026-01-01T00:00:00Z'),
+    updatedAt: new Date('2026-01-03T00:00:00Z'),
+    memberships: [
+      { departmentId: 'd1', departmentName: 'Platform', source: MembershipSource.MEMBERSHIP_SOURCE_PUSHED },
+    ],
+  };
+  t.is(
+    JSON.stringify(userToScim(user, BASE)),
+    JSON.stringify({
+      schemas: [USER_SCHEMA, ENTERPRISE_SCHEMA, 'urn:example:params:scim:schemas:extension:acme:2.0:User'],
+      id: 'u2',
+      externalId: '00u1',
+      userName: 'grace@example.com',
+      name: { familyName: 'Hopper', givenName: 'Grace' },
+      displayName: 'Grace Hopper',
+      nickName: 'Amazing Grace',
+      title: 'Rear Admiral',
+      locale: 'en-US',
+      timezone: 'America/New_York',
+      active: false,
+      emails: [{ value: 'grace@example.com', type: 'work', primary: true }],
+      phoneNumbers: [{ value: '+1 555 0100', type: 'mobile', primary: false }],
+      addresses: [{ locality: 'Arlington', country: 'US', primary: true }],
+      groups: [{ value: 'd1', $ref: `${BASE}/Groups/d1`, display: 'Platform', type: 'direct' }],
+      ims: [{ value: 'ghopper', type: 'xmpp' }],
+      'urn:example:params:scim:schemas:extension:acme:2.0:User': { badge: 7 },
+      [ENTERPRISE_SCHEMA]: {
+        employeeNumber: '42',
+        department: 'Navy',
+        manager: { value: 'm1', $ref: `${BASE}/Users/m1`, displayName: 'Boss' },
+        shipName: 'USS Hopper',
+      },
+      meta: {
+        resourceType: 'User',
+        created: '2026-01-01T00:00:00.000Z',
+        lastModified: '2026-01-03T00:00:00.000Z',
+        location: `${BASE}/Users/u2`,
+        version: 'W/"9"',
+      },
+    }),
+  );
+});
+
 test('applyOperations: Okta’s path-less deactivation, Entra’s value-filtered path, read-only skipped, touched attributes named', (t) => {
   const doc = { ...userToScim({ ...userFromScim(oktaUser('p@example.com')), id: 'u', version: 1 }, BASE) };
   delete doc.meta;
