@@ -4,6 +4,7 @@ import { transactionTimer } from '../metrics.js';
 import { compiled } from './compiled.js';
 import type { Database } from './db.js';
 import { faultCode, sqlite } from './dialect.js';
+import { postgresWriteTransaction } from './postgres-transaction.js';
 import { sqliteWriteTransaction } from './sqlite-transaction.js';
 
 const ATTEMPTS = 3;
@@ -35,9 +36,9 @@ export function translateStoreError(database: Database, error: unknown): unknown
 
 /**
  * Runs `work` in one write transaction (BEGIN IMMEDIATE on SQLite, see sqlite-transaction.ts; on PostgreSQL
- * after locking the tenant's row), retrying the whole of it when the database
- * reports a lost race. `work` may run more than once: it must not have effects
- * outside the transaction.
+ * after locking the tenant's row, see postgres-transaction.ts), retrying the whole of it when
+ * the database reports a lost race. Both stores may group it with other writes in one
+ * transaction. `work` may run more than once: it must not have effects outside the transaction.
  */
 export async function writeTransaction<T>(
   database: Database,
@@ -47,16 +48,21 @@ export async function writeTransaction<T>(
   for (let attempt = 1; ; attempt++) {
     const timer = transactionTimer();
     try {
-      const locked = async (trx: Knex.Transaction) => {
+      const lock = async (trx: Knex.Transaction) => {
         if (tenantId !== undefined && !(await lockTenant.first(trx, { tenantId }))) {
           throw new NotFoundError('no such tenant');
         }
+      };
+      const locked = async (trx: Knex.Transaction) => {
+        await lock(trx);
         return work(trx);
       };
       const result =
         database.dialect === sqlite
           ? await sqliteWriteTransaction(database.knex, locked)
-          : await database.knex.transaction(locked);
+          : tenantId !== undefined
+            ? await postgresWriteTransaction(database.knex, tenantId, lock, work)
+            : await database.knex.transaction(locked);
       timer('commit');
       return result;
     } catch (error) {
