@@ -124,3 +124,30 @@ test.serial('writes to a tenant that does not exist fail each, and do not hold u
   t.is(ok.status, 'fulfilled');
   t.deepEqual(await db.knex('probe').select('n'), [{ n: 9 }]);
 });
+
+test.serial(
+  'a connection lost under a group: the write that met it fails as unavailable, the writes before it run again',
+  async (t) => {
+    const { db } = t.context;
+    const runs = { first: 0 };
+    const [first, cut] = await Promise.allSettled([
+      writeTransaction(db, 't1', async (trx) => {
+        runs.first++;
+        return insertProbe(trx, 1);
+      }),
+      writeTransaction(db, 't1', async (trx) => {
+        const pid = (await trx.raw('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
+        // Another session ends this one's connection, as a server restart or a failover does.
+        await db.knex.raw('SELECT pg_terminate_backend(?)', [pid]);
+        return insertProbe(trx, 2);
+      }),
+    ]);
+    t.is(cut.status, 'rejected');
+    const reason = (cut as PromiseRejectedResult).reason as { name: string; kind?: string };
+    t.is(reason.name, 'RetryableError', 'a fault of the store, which the gateway answers 503');
+    t.is(reason.kind, 'unavailable');
+    t.is(first.status, 'fulfilled');
+    t.is(runs.first, 2, 'the first write ran in the lost group, then again');
+    t.deepEqual(await db.knex('probe').select('n'), [{ n: 1 }]);
+  },
+);

@@ -110,7 +110,10 @@ async function runGroup(
     });
   } catch (error) {
     if (failed) {
-      failed.call.reject(failed.error);
+      // What the transaction ended with: the failed write's own error, unless the connection
+      // failed under it — knex then ends the transaction with that failure, and the write saw
+      // only its echo ("the transaction has already ended").
+      failed.call.reject(error);
       // Rolled back with it: the writes before it run again, ahead of the rest.
       queue.pending.unshift(...done.map(({ call }) => call));
     } else {
