@@ -1,6 +1,7 @@
 import anyTest, { type TestFn } from 'ava';
 import { status } from '@grpc/grpc-js';
 import { validate, version } from 'uuid';
+import { and, anyEmail, cmp, query } from '@wizer/directory-client';
 import {
   grpcError,
   newTenant,
@@ -107,15 +108,50 @@ test('50 concurrent creates of one userName in mixed case: exactly one succeeds'
   t.is(page.total, 1);
 });
 
-test('a retried create with the same request id creates one user', async (t) => {
+test('a retried create with the same request id creates one user, with its emails and its event once', async (t) => {
   const { directory } = t.context.clients;
   const tenantId = await newTenant(t.context.clients);
-  const request = { tenantId, requestId: 'req-7f3a', user: userInput('retry@example.com') };
+  const emails = [
+    { value: 'retry@example.com', type: 'work', primary: true, display: undefined },
+    { value: 'retry@home.example', type: undefined, primary: false, display: undefined },
+  ];
+  const request = { tenantId, requestId: 'req-7f3a', user: userInput('retry@example.com', { emails }) };
   const [first, second] = await Promise.all([directory.createUser(request), directory.createUser(request)]);
   const third = await directory.createUser(request);
   t.is(first.id, second.id);
   t.is(first.id, third.id);
   t.is((await directory.listUsers({ tenantId, query: undefined, withoutMemberships: false })).total, 1);
+  // The stored emails (the rows email filters read), each once and in order.
+  for (const [value, type] of [
+    ['RETRY@example.com', 'work'],
+    ['retry@home.example', ''],
+  ] as const) {
+    const found = await directory.listUsers({
+      tenantId,
+      query: query({ filter: anyEmail(and(cmp('value', 'eq', value), cmp('type', 'eq', type))) }),
+      withoutMemberships: true,
+    });
+    t.deepEqual(
+      found.users.map((u) => u.id),
+      [first.id],
+      `${value} is stored once, typed "${type}"`,
+    );
+  }
+  const { events } = await directory.listEvents({
+    tenantId,
+    resourceId: first.id,
+    resourceName: '',
+    kinds: [],
+    problemsOnly: false,
+    since: undefined,
+    until: undefined,
+    beforeSequence: 0,
+    limit: 10,
+  });
+  t.deepEqual(
+    events.map((e) => [e.kind, e.resourceId, e.resourceName, e.after?.email]),
+    [['user.created', first.id, 'retry@example.com', 'retry@example.com']],
+  );
 });
 
 test('replace bumps the version and honours expected_version', async (t) => {

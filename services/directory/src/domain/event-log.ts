@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { indexEventMembers } from '../store/event-members.js';
-import { appendEvent } from '../store/events.js';
+import { appendEvent, type NewEvent } from '../store/events.js';
 import type { CallContext } from './context.js';
 import type { EventKind } from './event-kinds.js';
 import type { EventOutcome, JsonObject, User, UserProfile } from './types.js';
@@ -16,14 +16,9 @@ export interface EventDraft {
   after?: JsonObject;
 }
 
-/** Appends one event in the caller's transaction; answers its sequence. */
-export async function record(
-  trx: Knex.Transaction,
-  ctx: CallContext,
-  draft: EventDraft,
-  at: string,
-): Promise<number> {
-  const row = await appendEvent(trx, {
+/** The event a call records, as the store writes it. */
+export function eventOf(ctx: CallContext, draft: EventDraft, at: string): NewEvent {
+  return {
     tenantId: ctx.tenantId,
     occurredAt: at,
     actor: ctx.actor,
@@ -35,7 +30,17 @@ export async function record(
     reason: draft.reason ?? '',
     before: draft.before,
     after: draft.after,
-  });
+  };
+}
+
+/** Appends one event in the caller's transaction; answers its sequence. */
+export async function record(
+  trx: Knex.Transaction,
+  ctx: CallContext,
+  draft: EventDraft,
+  at: string,
+): Promise<number> {
+  const row = await appendEvent(trx, eventOf(ctx, draft, at));
   return Number(row.seq);
 }
 

@@ -5,8 +5,7 @@ import {
   emailRowsDiffer,
   findUserRowByRequestId,
   findUserRowWithMemberships,
-  insertEmails,
-  insertUserOnce,
+  insertNewUser,
   lookupUserWithMemberships,
   membershipsOf,
   queryUserRows,
@@ -21,7 +20,7 @@ import { now, type CallContext, type Deps } from './context.js';
 import { placeByAttribute, placeNewUser } from './department-sync.js';
 import { ConflictError, NotFoundError, VersionMismatchError } from './errors.js';
 import type { EventKind } from './event-kinds.js';
-import { record, recordMembersChange, userSummary } from './event-log.js';
+import { eventOf, record, recordMembersChange, userSummary } from './event-log.js';
 import { applyMask, profileOf } from './field-mask.js';
 import { sameIdentity } from './identity.js';
 import { sameJson } from './same-json.js';
@@ -69,25 +68,25 @@ export async function createUser(
   const user = await uniqueUserName(
     writeTransaction(deps.db, ctx.tenantId, async (trx) => {
       const at = now();
-      const row = await insertUserOnce(trx, ctx.tenantId, newResourceId(), profile, requestId, at);
-      if (!row) {
-        // The request id was used: that create's user is the answer (it may have changed since).
-        const earlier = await findUserRowByRequestId(trx, ctx.tenantId, requestId!);
-        return withMemberships(trx, earlier!);
-      }
-      await insertEmails(trx, ctx.tenantId, row.pk, profile);
-      await record(
-        trx,
+      const id = newResourceId();
+      const created = eventOf(
         ctx,
         {
           kind: 'user.created',
           resourceType: 'user',
-          resourceId: row.id,
+          resourceId: id,
           resourceName: profile.userName,
           after: userSummary(profile),
         },
         at,
       );
+      // The row, its emails and the event of its creation (one statement on PostgreSQL).
+      const row = await insertNewUser(trx, ctx.tenantId, id, profile, requestId, at, created);
+      if (!row) {
+        // The request id was used: that create's user is the answer (it may have changed since).
+        const earlier = await findUserRowByRequestId(trx, ctx.tenantId, requestId!);
+        return withMemberships(trx, earlier!);
+      }
       // A new user has no memberships yet: only a department attribute can give one.
       if (!profile.enterprise?.department) return rowToUser(row, []);
       const department = await placeNewUser(

@@ -100,7 +100,8 @@ function limitPlaceholders(sql: string): { limits: number[]; pieces: string[] } 
   return { limits, pieces };
 }
 
-const dialectOf = (db: Db): Dialect => (db.client instanceof SqliteClient ? sqlite : postgres);
+/** The dialect of a store handle (the knex instance or a transaction). */
+export const dialectOf = (db: Db): Dialect => (db.client instanceof SqliteClient ? sqlite : postgres);
 
 function shapeOf<P>(db: Db, build: Build<P>, named: boolean): Shape {
   const slots = new Map<number, Slot>();

@@ -55,7 +55,7 @@ const EVENT_COLUMNS = [
   'after',
 ] as const satisfies readonly (keyof DbEventRow)[];
 
-type EventParams = Omit<DbEventRow, 'seq'> & { resource_name_norm: string };
+export type EventParams = Omit<DbEventRow, 'seq'> & { resource_name_norm: string };
 
 const insertRow = (db: Knex, $: EventParams) =>
   db('events').insert({
@@ -77,7 +77,8 @@ const appendEventRow = compiled<EventParams, DbEventRow>((db, $) =>
   insertRow(db, $).returning(EVENT_COLUMNS),
 );
 
-function eventParams(event: NewEvent): EventParams {
+/** An event's columns as the events table stores them. */
+export function eventParams(event: NewEvent): EventParams {
   // Counted when written; a transaction that rolls back after this is rare enough to ignore.
   if (event.outcome !== 'ok') problemEvents.inc({ tenant: event.tenantId, outcome: event.outcome });
   return {

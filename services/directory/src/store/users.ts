@@ -3,7 +3,9 @@ import { ConflictError } from '../domain/errors.js';
 import { identityKey } from '../domain/identity.js';
 import type { MembershipSource, Page, Query, User, UserMembership, UserProfile } from '../domain/types.js';
 import { userCatalog } from './catalogs.js';
-import { compiled, inList, slotsFor, StatementCache, type Db } from './compiled.js';
+import { compiled, dialectOf, inList, slotsFor, StatementCache, type Db } from './compiled.js';
+import { sqlite } from './dialect.js';
+import { eventParams, insertEvent, type EventParams, type NewEvent } from './events.js';
 import { queryPage } from './query-page.js';
 import { compileFilter, planQuery } from './query-sql.js';
 import type { DbUserRow } from './rows.js';
@@ -63,7 +65,7 @@ type InsertParams = SearchColumns & {
   created_at: string;
 };
 
-const insertRow = compiled<InsertParams, DbUserRow>((db, $) =>
+const userInsert = (db: Knex, $: InsertParams) =>
   db('users')
     .insert({
       ...slotsFor($, ['id', 'tenant_id', 'request_id', ...SEARCH_COLUMNS, 'created_at']),
@@ -73,8 +75,9 @@ const insertRow = compiled<InsertParams, DbUserRow>((db, $) =>
     // A retried create: the row its first attempt made is the answer (see insertUserOnce).
     .onConflict(['tenant_id', 'request_id'])
     .ignore()
-    .returning(USER_COLUMNS),
-);
+    .returning(USER_COLUMNS);
+
+const insertRow = compiled<InsertParams, DbUserRow>(userInsert);
 
 /**
  * Inserts a user, unless the tenant already has the user created under `requestId`: then
@@ -109,6 +112,95 @@ export async function insertUser(
   const row = await insertUserOnce(db, tenantId, id, profile, requestId, now);
   if (!row) throw new ConflictError('a resource with that name or id already exists');
   return row;
+}
+
+type NewUserParams = InsertParams & { emails: string } & Omit<EventParams, 'resource_id'>;
+
+/**
+ * PostgreSQL: the user's row, its emails and the event of its creation in one statement, each
+ * insert after the first taking the new row from it (so none is written when the request id was
+ * used). A write of a tenant's waits on its statements' round trips (see
+ * postgres-transaction.ts): this is two fewer for every create.
+ */
+const insertNewUserRow = compiled<NewUserParams, DbUserRow>((db, $) =>
+  db
+    .with('u', userInsert(db, $))
+    .with(
+      'e',
+      db.raw(
+        `insert into user_emails (user_pk, tenant_id, position, value, type, "primary")
+         select u.pk, ?, x.position, x.value, x.type, x."primary" from u
+         cross join jsonb_to_recordset(?::jsonb) as x(position integer, value text, type text, "primary" boolean)`,
+        [$.tenant_id, $.emails],
+      ),
+    )
+    .with(
+      'ev',
+      db.raw(
+        `insert into events (tenant_id, occurred_at, actor, kind, resource_type, resource_id,
+           resource_name, resource_name_norm, outcome, reason, before, after)
+         select ?, ?, ?, ?, ?, u.id, ?, ?, ?, ?, ?, ? from u`,
+        [
+          $.tenant_id,
+          $.occurred_at,
+          $.actor,
+          $.kind,
+          $.resource_type,
+          $.resource_name,
+          $.resource_name_norm,
+          $.outcome,
+          $.reason,
+          $.before,
+          $.after,
+        ],
+      ),
+    )
+    .select(USER_COLUMNS)
+    .from('u'),
+);
+
+/** A profile's emails as the store keeps them, in order. */
+const emailRows = (profile: UserProfile) =>
+  profile.emails.map((email, position) => ({
+    position,
+    value: email.value,
+    type: email.type ?? '',
+    primary: email.primary,
+  }));
+
+/**
+ * A new user with its emails and the event that records its creation (`event`, for the new
+ * row's id), unless the tenant already has the user created under `requestId`: then nothing is
+ * written and the result is undefined. On PostgreSQL one statement; on SQLite, where a
+ * statement is a call in this process, one after the other.
+ */
+export async function insertNewUser(
+  db: Db,
+  tenantId: string,
+  id: string,
+  profile: UserProfile,
+  requestId: string | undefined,
+  now: string,
+  event: NewEvent,
+): Promise<DbUserRow | undefined> {
+  if (dialectOf(db) === sqlite) {
+    const row = await insertUserOnce(db, tenantId, id, profile, requestId, now);
+    if (row) {
+      await insertEmails(db, tenantId, row.pk, profile);
+      await insertEvent(db, { ...event, resourceId: row.id });
+    }
+    return row;
+  }
+  const { resource_id: _id, tenant_id: _tenant, ...columns } = eventParams({ ...event, resourceId: id });
+  return insertNewUserRow.first(db, {
+    id,
+    tenant_id: tenantId,
+    request_id: requestId || null,
+    ...searchColumns(profile),
+    created_at: now,
+    emails: JSON.stringify(emailRows(profile)),
+    ...columns,
+  });
 }
 
 type UpdateParams = SearchColumns & {
