@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { indexEventMembers } from '../store/event-members.js';
+import { appendMembersEvent } from '../store/event-members.js';
 import { appendEvent, type NewEvent } from '../store/events.js';
 import type { CallContext } from './context.js';
 import type { EventKind } from './event-kinds.js';
@@ -82,8 +82,7 @@ export async function recordMembersChange(
   reason = '',
 ): Promise<void> {
   const skipped = change.skipped ?? [];
-  const seq = await record(
-    trx,
+  const event = eventOf(
     ctx,
     {
       kind: 'department.members_changed',
@@ -104,9 +103,5 @@ export async function recordMembersChange(
     },
     at,
   );
-  await indexEventMembers(trx, ctx.tenantId, seq, [
-    ...(change.added ?? []),
-    ...(change.removed ?? []),
-    ...skipped,
-  ]);
+  await appendMembersEvent(trx, event, [...(change.added ?? []), ...(change.removed ?? []), ...skipped]);
 }

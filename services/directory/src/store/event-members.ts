@@ -1,8 +1,16 @@
 import type { Knex } from 'knex';
 import { identityKey, MAX_IDENTITY_KEY_LENGTH } from '../domain/identity.js';
 import type { DbEventRow, DbUserRow } from './rows.js';
-import { StatementCache } from './compiled.js';
-import { onlyProblems } from './events.js';
+import { compiled, dialectOf, StatementCache } from './compiled.js';
+import { sqlite } from './dialect.js';
+import {
+  appendEvent,
+  eventInsert,
+  eventParams,
+  onlyProblems,
+  type EventParams,
+  type NewEvent,
+} from './events.js';
 
 type Db = Knex | Knex.Transaction;
 
@@ -26,6 +34,44 @@ export async function indexEventMembers(
     chunk.forEach((id, position) => (params[`member${position}`] = id));
     await insertRows(chunk.length).run(db, params);
   }
+}
+
+/**
+ * PostgreSQL: the event and its member ids in one statement, the ids bound as one array (so one
+ * shape whatever their number). A write of a tenant's waits on its statements' round trips
+ * (see postgres-transaction.ts).
+ */
+const appendWithMembers = compiled<EventParams & { members: string[] }, { seq: number | string }>((db, $) =>
+  db
+    .with('ev', eventInsert(db, $).returning(['seq']))
+    .with(
+      'm',
+      db.raw(
+        `insert into event_member_ids (seq, member_id, tenant_id)
+           select ev.seq, m.id, ? from ev cross join unnest(?::text[]) as m(id)`,
+        [$.tenant_id, $.members],
+      ),
+    )
+    .select('seq')
+    .from('ev'),
+);
+
+/** Appends a membership event and records the member ids it names; answers its sequence. */
+export async function appendMembersEvent(
+  db: Db,
+  event: NewEvent,
+  memberIds: readonly string[],
+): Promise<number> {
+  if (dialectOf(db) === sqlite) {
+    const seq = Number((await appendEvent(db, event)).seq);
+    await indexEventMembers(db, event.tenantId, seq, memberIds);
+    return seq;
+  }
+  const row = await appendWithMembers.first(db, {
+    ...eventParams(event),
+    members: [...new Set(memberIds)],
+  });
+  return Number(row!.seq);
 }
 
 interface MemberParams {

@@ -57,7 +57,8 @@ const EVENT_COLUMNS = [
 
 export type EventParams = Omit<DbEventRow, 'seq'> & { resource_name_norm: string };
 
-const insertRow = (db: Knex, $: EventParams) =>
+/** The insert of one event row (the statements below, and event-members.ts's). */
+export const eventInsert = (db: Knex, $: EventParams) =>
   db('events').insert({
     tenant_id: $.tenant_id,
     occurred_at: $.occurred_at,
@@ -72,9 +73,9 @@ const insertRow = (db: Knex, $: EventParams) =>
     before: $.before,
     after: $.after,
   });
-const insertEventRow = compiled<EventParams>(insertRow);
+const insertEventRow = compiled<EventParams>(eventInsert);
 const appendEventRow = compiled<EventParams, DbEventRow>((db, $) =>
-  insertRow(db, $).returning(EVENT_COLUMNS),
+  eventInsert(db, $).returning(EVENT_COLUMNS),
 );
 
 /** An event's columns as the events table stores them. */
