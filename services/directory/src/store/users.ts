@@ -169,8 +169,7 @@ const emailRows = (profile: UserProfile) =>
   }));
 
 /**
- * A new user with its emails and the event that records its creation (`event`, for the new
- * row's id), unless the tenant already has the user created under `requestId`: then nothing is
+ * A new user with its emails and the event that records its creation (`event`, naming `id`), unless the tenant already has the user created under `requestId`: then nothing is
  * written and the result is undefined. On PostgreSQL one statement; on SQLite, where a
  * statement is a call in this process, one after the other.
  */
@@ -187,11 +186,12 @@ export async function insertNewUser(
     const row = await insertUserOnce(db, tenantId, id, profile, requestId, now);
     if (row) {
       await insertEmails(db, tenantId, row.pk, profile);
-      await insertEvent(db, { ...event, resourceId: row.id });
+      await insertEvent(db, event);
     }
     return row;
   }
-  const { resource_id: _id, tenant_id: _tenant, ...columns } = eventParams({ ...event, resourceId: id });
+  // The event's resource id is the new row's (u.id), its tenant the row's.
+  const { resource_id: _id, tenant_id: _tenant, ...columns } = eventParams(event);
   return insertNewUserRow.first(db, {
     id,
     tenant_id: tenantId,
@@ -395,11 +395,11 @@ export async function insertEmails(
 ): Promise<void> {
   if (profile.emails.length === 0) return;
   const params: EmailParams = { user_pk: userPk, tenant_id: tenantId };
-  profile.emails.forEach((email, position) => {
-    params[`value${position}`] = email.value;
-    params[`type${position}`] = email.type ?? '';
-    params[`primary${position}`] = email.primary;
-  });
+  for (const { position, value, type, primary } of emailRows(profile)) {
+    params[`value${position}`] = value;
+    params[`type${position}`] = type;
+    params[`primary${position}`] = primary;
+  }
   await insertEmailRows(profile.emails.length).run(db, params);
 }
 
