@@ -9,6 +9,7 @@ import {
   userInput,
   type DirectoryFixture,
 } from '../helpers/directory.js';
+import { eventsQuery } from '../helpers/watch.js';
 
 const test = anyTest as TestFn<DirectoryFixture>;
 
@@ -137,17 +138,7 @@ test('a retried create with the same request id creates one user, with its email
       `${value} is stored once, typed "${type}"`,
     );
   }
-  const { events } = await directory.listEvents({
-    tenantId,
-    resourceId: first.id,
-    resourceName: '',
-    kinds: [],
-    problemsOnly: false,
-    since: undefined,
-    until: undefined,
-    beforeSequence: 0,
-    limit: 10,
-  });
+  const { events } = await directory.listEvents(eventsQuery(tenantId, { resourceId: first.id }));
   t.deepEqual(
     events.map((e) => [e.kind, e.resourceId, e.resourceName, e.after?.email]),
     [['user.created', first.id, 'retry@example.com', 'retry@example.com']],

@@ -91,14 +91,22 @@ export async function insertUserOnce(
   requestId: string | undefined,
   now: string,
 ): Promise<DbUserRow | undefined> {
-  return insertRow.first(db, {
-    id,
-    tenant_id: tenantId,
-    request_id: requestId || null,
-    ...searchColumns(profile),
-    created_at: now,
-  });
+  return insertRow.first(db, insertParams(tenantId, id, profile, requestId, now));
 }
+
+const insertParams = (
+  tenantId: string,
+  id: string,
+  profile: UserProfile,
+  requestId: string | undefined,
+  now: string,
+): InsertParams => ({
+  id,
+  tenant_id: tenantId,
+  request_id: requestId || null,
+  ...searchColumns(profile),
+  created_at: now,
+});
 
 /** Inserts a user; ConflictError when the request id was used already. */
 export async function insertUser(
@@ -169,9 +177,10 @@ const emailRows = (profile: UserProfile) =>
   }));
 
 /**
- * A new user with its emails and the event that records its creation (`event`, naming `id`), unless the tenant already has the user created under `requestId`: then nothing is
- * written and the result is undefined. On PostgreSQL one statement; on SQLite, where a
- * statement is a call in this process, one after the other.
+ * A new user with its emails and the event that records its creation (`event`, naming `id`),
+ * unless the tenant already has the user created under `requestId`: then nothing is written
+ * and the result is undefined. On PostgreSQL one statement; on SQLite, where a statement is a
+ * call in this process, one after the other.
  */
 export async function insertNewUser(
   db: Db,
@@ -193,11 +202,7 @@ export async function insertNewUser(
   // The event's resource id is the new row's (u.id), its tenant the row's.
   const { resource_id: _id, tenant_id: _tenant, ...columns } = eventParams(event);
   return insertNewUserRow.first(db, {
-    id,
-    tenant_id: tenantId,
-    request_id: requestId || null,
-    ...searchColumns(profile),
-    created_at: now,
+    ...insertParams(tenantId, id, profile, requestId, now),
     emails: JSON.stringify(emailRows(profile)),
     ...columns,
   });
