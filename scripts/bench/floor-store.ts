@@ -41,7 +41,12 @@ export async function storeFloors(
       (i) =>
         writeTransaction(db, lookup.tenantId, async (trx) => {
           const p = benchProfile(`floor${i}-${randomUUID()}@bench.example`, i);
-          const row = await users.insertUser(trx, lookup.tenantId, newResourceId(), p, undefined, now());
+          const row = await users.insertUser(trx, {
+            tenantId: lookup.tenantId,
+            id: newResourceId(),
+            profile: p,
+            now: now(),
+          });
           await users.insertEmails(trx, lookup.tenantId, row.pk, p);
         }),
       n(1000),

@@ -41,10 +41,11 @@ export interface SystemUnderTest {
   prefix: string;
 }
 
-/** The environment every process of a benchmark runs with, but for its addresses. */
 /** With BENCH_CPU_PROF set, the node flags that write a process's CPU profile to bench/profiles/. */
 export const profileArgs = (): string[] =>
   process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.join(ROOT, 'bench/profiles')}`] : [];
+
+/** The environment every process of a benchmark runs with, but for its addresses. */
 
 export const benchEnv = (databaseUrl: string, credentialsFile: string, streams: string) => ({
   DATABASE_URL: databaseUrl,

@@ -66,14 +66,12 @@ async function dispatch(call: Call): Promise<Result> {
     case 'createUser': {
       const { tenantId, user } = call.value;
       const row = await db.knex.transaction((trx) =>
-        users.insertUser(
-          trx,
+        users.insertUser(trx, {
           tenantId,
-          newResourceId(),
-          profile(user!.userName, true),
-          undefined,
-          new Date().toISOString(),
-        ),
+          id: newResourceId(),
+          profile: profile(user!.userName, true),
+          now: new Date().toISOString(),
+        }),
       );
       return { $case: 'createUser', value: toProto(row) };
     }

@@ -81,7 +81,11 @@ export async function createUser(
         at,
       );
       // The row, its emails and the event of its creation (one statement on PostgreSQL).
-      const row = await insertNewUser(trx, ctx.tenantId, id, profile, requestId, at, created);
+      const row = await insertNewUser(
+        trx,
+        { tenantId: ctx.tenantId, id, profile, requestId, now: at },
+        created,
+      );
       if (!row) {
         // The request id was used: that create's user is the answer (it may have changed since).
         const earlier = await findUserRowByRequestId(trx, ctx.tenantId, requestId!);

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { compiled, inList, StatementCache, type Db } from './compiled.js';
+import { compiled, inList, slotsFor, StatementCache, type Db } from './compiled.js';
 import { identityKey, MAX_IDENTITY_KEY_LENGTH } from '../domain/identity.js';
 import type { DirectoryEvent, EventOutcome, JsonObject } from '../domain/types.js';
 import { problemEvents } from '../metrics.js';
@@ -40,6 +40,7 @@ export const problemCondition = (column = 'outcome') => `${column} <> 'ok'`;
 export const onlyProblems = (q: Knex.QueryBuilder, column = 'outcome') =>
   q.whereIn(column, ['warning', 'error']).whereRaw(problemCondition(column));
 
+/** An event's columns as read (DbEventRow), its sequence included. */
 const EVENT_COLUMNS = [
   'seq',
   'tenant_id',
@@ -57,22 +58,28 @@ const EVENT_COLUMNS = [
 
 export type EventParams = Omit<DbEventRow, 'seq'> & { resource_name_norm: string };
 
+/**
+ * The columns an event is written with: those it is read with but its sequence (the table's
+ * own), and the search key of its resource's name.
+ */
+const INSERT_COLUMNS = [
+  ...EVENT_COLUMNS.filter((column) => column !== 'seq'),
+  'resource_name_norm',
+] as const satisfies readonly (keyof EventParams)[];
+
 /** The insert of one event row (the statements below, and event-members.ts's). */
-export const eventInsert = (db: Knex, $: EventParams) =>
-  db('events').insert({
-    tenant_id: $.tenant_id,
-    occurred_at: $.occurred_at,
-    actor: $.actor,
-    kind: $.kind,
-    resource_type: $.resource_type,
-    resource_id: $.resource_id,
-    resource_name: $.resource_name,
-    resource_name_norm: $.resource_name_norm,
-    outcome: $.outcome,
-    reason: $.reason,
-    before: $.before,
-    after: $.after,
-  });
+export const eventInsert = (db: Knex, $: EventParams) => db('events').insert(slotsFor($, INSERT_COLUMNS));
+
+/**
+ * The same insert as one part of a larger statement, made for each row `source` (a CTE of that
+ * statement) returns: the event of a resource is written only when the resource's row was.
+ */
+export const eventInsertForEach = (db: Knex, $: EventParams, source: string) =>
+  db.raw(
+    `insert into ?? (${INSERT_COLUMNS.map(() => '??').join(', ')}) select ${INSERT_COLUMNS.map(() => '?').join(', ')} from ??`,
+    ['events', ...INSERT_COLUMNS, ...INSERT_COLUMNS.map((column) => $[column]), source],
+  );
+
 const insertEventRow = compiled<EventParams>(eventInsert);
 const appendEventRow = compiled<EventParams, DbEventRow>((db, $) =>
   eventInsert(db, $).returning(EVENT_COLUMNS),

@@ -5,7 +5,7 @@ import type { MembershipSource, Page, Query, User, UserMembership, UserProfile }
 import { userCatalog } from './catalogs.js';
 import { compiled, dialectOf, inList, slotsFor, StatementCache, type Db } from './compiled.js';
 import { sqlite } from './dialect.js';
-import { eventParams, insertEvent, type EventParams, type NewEvent } from './events.js';
+import { eventInsertForEach, eventParams, insertEvent, type EventParams, type NewEvent } from './events.js';
 import { queryPage } from './query-page.js';
 import { compileFilter, planQuery } from './query-sql.js';
 import type { DbUserRow } from './rows.js';
@@ -79,54 +79,43 @@ const userInsert = (db: Knex, $: InsertParams) =>
 
 const insertRow = compiled<InsertParams, DbUserRow>(userInsert);
 
+/** A user to insert: its tenant, its new id, its profile, the create's request id, and when. */
+export interface NewUser {
+  tenantId: string;
+  id: string;
+  profile: UserProfile;
+  requestId?: string;
+  now: string;
+}
+
+const insertParams = (user: NewUser): InsertParams => ({
+  id: user.id,
+  tenant_id: user.tenantId,
+  request_id: user.requestId || null,
+  ...searchColumns(user.profile),
+  created_at: user.now,
+});
+
 /**
  * Inserts a user, unless the tenant already has the user created under `requestId`: then
  * nothing is written and the result is undefined. One statement either way.
  */
-export async function insertUserOnce(
-  db: Db,
-  tenantId: string,
-  id: string,
-  profile: UserProfile,
-  requestId: string | undefined,
-  now: string,
-): Promise<DbUserRow | undefined> {
-  return insertRow.first(db, insertParams(tenantId, id, profile, requestId, now));
+export async function insertUserOnce(db: Db, user: NewUser): Promise<DbUserRow | undefined> {
+  return insertRow.first(db, insertParams(user));
 }
 
-const insertParams = (
-  tenantId: string,
-  id: string,
-  profile: UserProfile,
-  requestId: string | undefined,
-  now: string,
-): InsertParams => ({
-  id,
-  tenant_id: tenantId,
-  request_id: requestId || null,
-  ...searchColumns(profile),
-  created_at: now,
-});
-
 /** Inserts a user; ConflictError when the request id was used already. */
-export async function insertUser(
-  db: Db,
-  tenantId: string,
-  id: string,
-  profile: UserProfile,
-  requestId: string | undefined,
-  now: string,
-): Promise<DbUserRow> {
-  const row = await insertUserOnce(db, tenantId, id, profile, requestId, now);
+export async function insertUser(db: Db, user: NewUser): Promise<DbUserRow> {
+  const row = await insertUserOnce(db, user);
   if (!row) throw new ConflictError('a resource with that name or id already exists');
   return row;
 }
 
-type NewUserParams = InsertParams & { emails: string } & Omit<EventParams, 'resource_id'>;
+type NewUserParams = InsertParams & EventParams & { emails: string };
 
 /**
  * PostgreSQL: the user's row, its emails and the event of its creation in one statement, each
- * insert after the first taking the new row from it (so none is written when the request id was
+ * insert after the first made for the new row (so none is written when the request id was
  * used). A write of a tenant's waits on its statements' round trips (see
  * postgres-transaction.ts): this is two fewer for every create.
  */
@@ -142,27 +131,7 @@ const insertNewUserRow = compiled<NewUserParams, DbUserRow>((db, $) =>
         [$.tenant_id, $.emails],
       ),
     )
-    .with(
-      'ev',
-      db.raw(
-        `insert into events (tenant_id, occurred_at, actor, kind, resource_type, resource_id,
-           resource_name, resource_name_norm, outcome, reason, before, after)
-         select ?, ?, ?, ?, ?, u.id, ?, ?, ?, ?, ?, ? from u`,
-        [
-          $.tenant_id,
-          $.occurred_at,
-          $.actor,
-          $.kind,
-          $.resource_type,
-          $.resource_name,
-          $.resource_name_norm,
-          $.outcome,
-          $.reason,
-          $.before,
-          $.after,
-        ],
-      ),
-    )
+    .with('ev', eventInsertForEach(db, $, 'u'))
     .select(USER_COLUMNS)
     .from('u'),
 );
@@ -177,34 +146,24 @@ const emailRows = (profile: UserProfile) =>
   }));
 
 /**
- * A new user with its emails and the event that records its creation (`event`, naming `id`),
+ * A new user with its emails and the event that records its creation (`event`, naming its id),
  * unless the tenant already has the user created under `requestId`: then nothing is written
  * and the result is undefined. On PostgreSQL one statement; on SQLite, where a statement is a
  * call in this process, one after the other.
  */
-export async function insertNewUser(
-  db: Db,
-  tenantId: string,
-  id: string,
-  profile: UserProfile,
-  requestId: string | undefined,
-  now: string,
-  event: NewEvent,
-): Promise<DbUserRow | undefined> {
+export async function insertNewUser(db: Db, user: NewUser, event: NewEvent): Promise<DbUserRow | undefined> {
   if (dialectOf(db) === sqlite) {
-    const row = await insertUserOnce(db, tenantId, id, profile, requestId, now);
+    const row = await insertUserOnce(db, user);
     if (row) {
-      await insertEmails(db, tenantId, row.pk, profile);
+      await insertEmails(db, user.tenantId, row.pk, user.profile);
       await insertEvent(db, event);
     }
     return row;
   }
-  // The event's resource id is the new row's (u.id), its tenant the row's.
-  const { resource_id: _id, tenant_id: _tenant, ...columns } = eventParams(event);
   return insertNewUserRow.first(db, {
-    ...insertParams(tenantId, id, profile, requestId, now),
-    emails: JSON.stringify(emailRows(profile)),
-    ...columns,
+    ...eventParams(event),
+    ...insertParams(user),
+    emails: JSON.stringify(emailRows(user.profile)),
   });
 }
 
