@@ -58,9 +58,15 @@ interface Round {
   p99?: number;
   /** CPU µs a request (or user), per process, in start order */
   cpu: number[];
+  /** µs a request (or user): the load generator's CPU (this process), and the machine's idle time (both cores) */
+  generator: number;
+  idle: number;
   errors: number;
 }
 
+/** The machine's idle time so far, in µs (all cores; /proc/stat counts hundredths of a second). */
+const machineIdle = () =>
+  Number(fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/)[4]) * 10_000;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wizer-ab-'));
 const postgres = args.postgres ? await benchDatabase() : undefined;
 const processes: Proc[] = [];
@@ -82,8 +88,8 @@ try {
       streams: process.env.DIRECTORY_STREAMS || '4',
       logFile: (name) => path.join(dir, `${name.replace(/\W+/g, '-')}.log`),
       started: (p) => processes.push(p),
-      // As in `npm run bench`: BENCH_CPU_PROF=1 writes the full system's profiles to bench/profiles/
-      // (the floor's processes are not profiled, as there).
+      // As in `npm run bench`: BENCH_CPU_PROF=1 writes every process's profile to bench/profiles/,
+      // floor (b)'s too, so that a function's cost can be compared with the floor's.
       nodeArgs: profileArgs(),
     });
   const sides = { A: await start('dist'), B: await start(args.variant) };
@@ -97,23 +103,30 @@ try {
     `${postgres ? 'PostgreSQL' : 'SQLite'}, ${args.users} users. A: dist/ (full system); B: ${args.variant ? `${args.variant} (full system)` : 'floor (b)'}`,
   );
 
-  /** CPU µs each process of `side` spends while `run` runs, divided by `count(result)`. */
+  /**
+   * CPU µs each process of `side` spends while `run` runs, the load generator's (this process)
+   * and the machine's idle time, each divided by `count(result)`: where a request's time went.
+   */
   const withCpu = async <T>(side: SystemUnderTest, run: () => Promise<T>, count: (r: T) => number) => {
     const before = side.procs.map((p) => p.cpuMicros());
+    const generator = process.cpuUsage();
+    const idle = machineIdle();
     const result = await run();
-    const cpu = side.procs.map((p, i) => Math.round((p.cpuMicros() - before[i]!) / count(result)));
-    return { result, cpu };
+    const per = (micros: number) => Math.round(micros / count(result));
+    const cpu = side.procs.map((p, i) => per(p.cpuMicros() - before[i]!));
+    const own = process.cpuUsage(generator);
+    return { result, cpu, generator: per(own.user + own.system), idle: per(machineIdle() - idle) };
   };
 
   const shapeRound = async (side: SystemUnderTest, shape: string): Promise<Round> => {
     const next = requestShapes(side.prefix, tenant)[shape];
     if (!next) throw new Error(`no request shape ${shape}`);
-    const { result, cpu } = await withCpu(
+    const { result, ...cpu } = await withCpu(
       side,
       () => load({ url: side.base, connections: CONNECTIONS, duration: SECONDS, headers, next }),
       (r: LoadResult) => r.requests,
     );
-    return { rate: result.rps, p99: result.p99, cpu, errors: result.errors };
+    return { rate: result.rps, p99: result.p99, ...cpu, errors: result.errors };
   };
 
   // Okta's initial sync, as `npm run bench` drives it: 8 clients, each looking a user up, then
@@ -125,7 +138,7 @@ try {
     let errors = 0;
     const started = performance.now();
     let lastAnswer = started;
-    const { result, cpu } = await withCpu(
+    const { result, ...cpu } = await withCpu(
       side,
       () =>
         load({
@@ -143,7 +156,7 @@ try {
     );
     return {
       rate: users / ((lastAnswer - started) / 1000),
-      cpu,
+      ...cpu,
       errors: errors + result.errors - result.non2xx,
     };
   };
@@ -168,7 +181,9 @@ try {
       console.log(
         `${row} ${name}: ${mean(own.map((r) => r.rate)).toFixed(0)} ${unit} (${own.map((r) => r.rate.toFixed(0)).join(' / ')})` +
           (shape === 'sync' ? '' : `, p99 ${own.map((r) => r.p99).join(' / ')} ms`) +
-          `; CPU a ${shape === 'sync' ? 'user' : 'request'}: ${cpu.join(', ')}; errors ${own.reduce((s, r) => s + r.errors, 0)}`,
+          `; CPU a ${shape === 'sync' ? 'user' : 'request'}: ${cpu.join(', ')}` +
+          ` (load generator ${mean(own.map((r) => r.generator)).toFixed(0)} µs, machine idle ${mean(own.map((r) => r.idle)).toFixed(0)} µs)` +
+          `; errors ${own.reduce((s, r) => s + r.errors, 0)}`,
       );
     }
     // Round by round, B against A: how often B was ahead says more than the means on a noisy machine.

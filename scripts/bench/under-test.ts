@@ -23,7 +23,7 @@ export interface SystemOptions {
   benchCredential: string;
   /** Streams of the gateway's multiplexed channel to the directory. */
   streams: string;
-  /** node options of the full system's two processes besides NODE_ARGS (a CPU profile, say). */
+  /** node options of the system's two processes besides NODE_ARGS (a CPU profile, say). */
   nodeArgs?: string[];
   /** Where a process's standard output goes. */
   logFile(name: string): string;
@@ -89,9 +89,9 @@ export async function startSystem(options: SystemOptions): Promise<SystemUnderTe
     await waitFor('credentials file', async () => fs.existsSync(options.credentialsFile));
     procs.push(start('gateway', ENTRIES.gateway, options.nodeArgs));
   } else {
-    procs.push(start('minimal directory', ENTRIES.minimalDirectory));
+    procs.push(start('minimal directory', ENTRIES.minimalDirectory, options.nodeArgs));
     await waitFor('minimal directory', () => portOpen(env.DIRECTORY_ADDRESS));
-    procs.push(start('minimal gateway', ENTRIES.minimalGateway));
+    procs.push(start('minimal gateway', ENTRIES.minimalGateway, options.nodeArgs));
   }
   const base = `http://127.0.0.1:${httpPort}`;
   const prefix = options.kind === 'full' ? SCIM : '';
