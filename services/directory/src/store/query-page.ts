@@ -1,12 +1,14 @@
 import type { Knex } from 'knex';
 import type { Page, Query } from '../domain/types.js';
-import { compiled, StatementCache, type Db } from './compiled.js';
+import { compiled, dialectOf, StatementCache, type Db } from './compiled.js';
+import { postgres } from './dialect.js';
 import {
   applyPlan,
   compileFilter,
   finishPage,
   planQuery,
   type Catalog,
+  type Plan,
   type PlanValues,
 } from './query-sql.js';
 
@@ -44,6 +46,22 @@ const isKeyLookup = (catalog: Catalog, query: Query) =>
   'op' in query.filter &&
   query.filter.op === 'eq' &&
   catalog.fields[query.filter.field]?.key === true;
+
+/**
+ * Whether a page's statement bounds the tenant by a range and orders by it first: on
+ * PostgreSQL, for a tenant's unfiltered rows in primary-key order. Written as
+ * `tenant_id = $1 ORDER BY pk`, that page could be read by walking the primary key and
+ * filtering by tenant — the planner assumes a tenant's rows spread evenly over the table, so
+ * it expects a page after a few hundred rows — and a tenant whose rows come after another's
+ * read all of the other's first (the first page of 5,000 users stored after 10,000 of
+ * another tenant: 75 req/s against 648, every row of the other tenant read for each page).
+ * A range is not an equality, so the order (tenant_id, pk) is one only the tenant's index
+ * gives; a page after a cursor still starts at its key in that index (measured: 3 pages of
+ * it read for a page 5,000 users in). Filtered pages keep the equality, which their indexes
+ * need to seek on the field.
+ */
+const tenantOrdered = (knex: Knex, plan: Plan, pk: string, filtered: boolean) =>
+  plan.orderExpr === pk && !filtered && dialectOf(knex) === postgres;
 
 /** The tenant's newest event: every change to its users and departments appends one. */
 const lastEvent = compiled<{ tenantId: string }, { seq: number | string | null }>((db, $) =>
@@ -124,7 +142,15 @@ export async function queryPage<Row extends { pk: number }>(
   const paging = `${plan.orderExpr} ${plan.descending ? 'desc' : 'asc'} ${plan.after ? 'after' : ''} ${plan.offset ? 'offset' : ''}`;
   const reading = statements.get<PageParams, Row & { _sort_key: unknown }>(
     `rows ${shape} ${paging}`,
-    (knex, $) => applyPlan(where(knex, $).select(columns.map((column) => `${table}.${column}`)), plan, pk, $),
+    (knex, $) => {
+      const rows = tenantOrdered(knex, plan, pk, filter !== undefined)
+        ? knex(table)
+            .where(`${table}.tenant_id`, '>=', $.tenantId)
+            .where(`${table}.tenant_id`, '<=', $.tenantId)
+            .orderBy(`${table}.tenant_id`, plan.descending ? 'desc' : 'asc')
+        : where(knex, $);
+      return applyPlan(rows.select(columns.map((column) => `${table}.${column}`)), plan, pk, $);
+    },
     keyLookup && !query.orderBy,
   );
   const rows = await reading.all(db, params);
