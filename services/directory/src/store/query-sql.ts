@@ -272,6 +272,17 @@ export function applyPlan(
   pk: string,
   values: PlanValues,
 ): Knex.QueryBuilder {
+  builder.select(builder.client.raw(`${plan.orderExpr} AS _sort_key`));
+  return positionPage(builder, plan, pk, values);
+}
+
+/** The page's place: after the cursor's key, in the plan's order, its limit and offset. */
+export function positionPage(
+  builder: Knex.QueryBuilder,
+  plan: Plan,
+  pk: string,
+  values: PlanValues,
+): Knex.QueryBuilder {
   const dir = plan.descending ? 'DESC' : 'ASC';
   const cmp = plan.descending ? '<' : '>';
   if (plan.after) {
@@ -285,7 +296,6 @@ export function applyPlan(
       ]);
     }
   }
-  builder.select(builder.client.raw(`${plan.orderExpr} AS _sort_key`));
   if (plan.orderExpr !== pk) builder.orderByRaw(`${plan.orderExpr} ${dir}`);
   builder.orderByRaw(`${pk} ${dir}`);
   builder.limit(values.limit);
