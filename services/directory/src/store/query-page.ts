@@ -62,7 +62,7 @@ const isKeyLookup = (catalog: Catalog, query: Query) =>
  * statement, the planner sorted the tenant's users for a page 9,900 in (~250 ms). Filtered
  * pages keep the equality, which their indexes need to seek on the field.
  */
-const tenantOrdered = (knex: Knex, plan: Plan, pk: string, filtered: boolean) =>
+const readsKeysFirst = (knex: Knex, plan: Plan, pk: string, filtered: boolean) =>
   plan.orderExpr === pk && !filtered && dialectOf(knex) === postgres;
 
 /** The tenant's newest event: every change to its users and departments appends one. */
@@ -146,13 +146,15 @@ export async function queryPage<Row extends { pk: number }>(
     `rows ${shape} ${paging}`,
     (knex, $) => {
       const select = columns.map((column) => `${table}.${column}`);
-      if (!tenantOrdered(knex, plan, pk, filter !== undefined))
+      if (!readsKeysFirst(knex, plan, pk, filter !== undefined))
         return applyPlan(where(knex, $).select(select), plan, pk, $);
       const keys = knex(table)
         .select(pk)
         .where(`${table}.tenant_id`, '>=', $.tenantId)
         .where(`${table}.tenant_id`, '<=', $.tenantId)
         .orderBy(`${table}.tenant_id`, plan.descending ? 'desc' : 'asc');
+      // The keys as one array, looked up in the primary key: against `pk IN (keys)` the
+      // planner chose to hash the keys and scan the whole table.
       return knex(table)
         .select(select)
         .select(knex.raw(`${pk} AS _sort_key`))
