@@ -10,7 +10,10 @@ for (const how of ['exit', 'return']) {
     const { code, output } = await runTs('test/helpers/log-lines.ts', [how, String(COUNT)], {});
     t.is(code, 0, output.slice(-2000));
     t.true(Buffer.byteLength(output) > 16 * 1024, 'the lines take more than one write');
-    const lines = output.trimEnd().split('\n').map((line) => JSON.parse(line));
+    const lines = output
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     t.deepEqual(
       lines.map((line) => line.i),
       Array.from({ length: COUNT }, (_, i) => i),
