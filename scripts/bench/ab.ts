@@ -13,6 +13,7 @@
  *   npx tsx scripts/bench/ab.ts [--variant dist-b] [--rounds 6] [--seconds 4]
  *     [--connections 10] [--users 5000] [--warmup 3] lookup,create,…   (see requestShapes)
  *   npx tsx scripts/bench/ab.ts --variant dist-b sync:3000    (an initial sync by 8 clients)
+ *   npx tsx scripts/bench/ab.ts --variant dist-b groupMember   (one-member changes, a group of 1,000)
  *   npx tsx scripts/bench/ab.ts --postgres --variant dist-b lookup,get
  *   BENCH_CPU_PROF=1 npx tsx scripts/bench/ab.ts firstPage    (profiles in bench/profiles/)
  */
@@ -24,8 +25,8 @@ import { parseArgs } from 'node:util';
 import { buildForBench } from './build.js';
 import { load, type LoadResult } from './load.js';
 import { benchDatabase, gatherStatistics } from './postgres.js';
-import { requestShapes, syncCycle } from './scenarios.js';
-import { bulkUsers, createTenantWithToken } from './seed.js';
+import { churn, requestShapes, syncCycle } from './scenarios.js';
+import { bulkGroup, bulkUsers, createTenantWithToken } from './seed.js';
 import type { Proc } from './system.js';
 import { profileArgs, startSystem, type SystemUnderTest } from './under-test.js';
 
@@ -75,6 +76,8 @@ try {
   const databaseUrl = postgres?.url ?? `sqlite:${path.join(dir, 'ab.db')}`;
   const seeded = await createTenantWithToken(databaseUrl, 'A/B');
   const tenant = { ...seeded, ...(await bulkUsers(databaseUrl, seeded.tenantId, Number(args.users), 'u')) };
+  // groupMember: a pushed group of the first 1,000 users, joined and left by the next 1,000.
+  const group = await bulkGroup(databaseUrl, seeded.tenantId, 'A/B group', tenant.ids.slice(0, 1000));
   if (postgres) await gatherStatistics(databaseUrl);
   // A build folder starts the full system from it; none, floor (b).
   const start = (build: string | undefined) =>
@@ -119,11 +122,15 @@ try {
   };
 
   const shapeRound = async (side: SystemUnderTest, shape: string): Promise<Round> => {
+    const cycle =
+      shape === 'groupMember'
+        ? churn(`${side.prefix}/Groups/${group}`, tenant.ids.slice(1000, 2000), 'add-first')
+        : undefined;
     const next = requestShapes(side.prefix, tenant)[shape];
-    if (!next) throw new Error(`no request shape ${shape}`);
+    if (!next && !cycle) throw new Error(`no request shape ${shape}`);
     const { result, ...cpu } = await withCpu(
       side,
-      () => load({ url: side.base, connections: CONNECTIONS, duration: SECONDS, headers, next }),
+      () => load({ url: side.base, connections: CONNECTIONS, duration: SECONDS, headers, next, cycle }),
       (r: LoadResult) => r.requests,
     );
     return { rate: result.rps, p99: result.p99, ...cpu, errors: result.errors };

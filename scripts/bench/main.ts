@@ -19,9 +19,9 @@ import { readCredentialsFile } from '../../services/directory/credentials-file.j
 import { encodeCursor } from '../../services/directory/src/store/query-sql.js';
 import { compare, SCIM, startScimmy, type CompareRow, type CompareTarget } from './compare.js';
 import { storeFloors } from './floor-store.js';
-import { alternate, load, timeSequential, type LoadResult, type RequestBuilder } from './load.js';
+import { alternate, load, timeSequential, type LoadResult } from './load.js';
 import { benchDatabase, gatherStatistics, POSTGRES_SERVER } from './postgres.js';
-import { lookupPath, patchMembers, pick, requestShapes, syncCycle } from './scenarios.js';
+import { churn, lookupPath, patchMembers, pick, requestShapes, syncCycle } from './scenarios.js';
 import { bulkGroup, bulkUsers, createTenantWithToken } from './seed.js';
 import { buildForBench } from './build.js';
 import { startupFigures, type StartupFigure } from './startup.js';
@@ -190,27 +190,6 @@ async function run(): Promise<void> {
     }
     return out;
   }
-
-  /**
-   * One-member group changes that always change the group: each connection adds a user from
-   * `pool`, then removes it again (`add-first`), or removes a member, then adds it back.
-   */
-  const churn = (
-    groupPath: string,
-    pool: string[],
-    order: 'add-first' | 'remove-first',
-  ): RequestBuilder[] => {
-    let n = 0;
-    const step =
-      (op: 'add' | 'remove', choose: boolean): RequestBuilder =>
-      (context) => {
-        if (choose) context.member = pool[n++ % pool.length];
-        return { method: 'PATCH', path: groupPath, body: patchMembers(op, [context.member as string]) };
-      };
-    return order === 'add-first'
-      ? [step('add', true), step('remove', false)]
-      : [step('remove', true), step('add', false)];
-  };
 
   const fullShapes = [
     ['lookup', '1. lookup GET /Users?filter=userName eq (10,000 users)', '≥ 2,000 req/s, p99 ≤ 25 ms'],

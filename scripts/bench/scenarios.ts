@@ -108,6 +108,27 @@ export function requestShapes(prefix: string, users: SeededUsers): Record<string
 }
 
 /**
+ * One-member group changes that always change the group: each connection adds a user from
+ * `pool`, then removes it again (`add-first`), or removes a member, then adds it back.
+ */
+export function churn(
+  groupPath: string,
+  pool: string[],
+  order: 'add-first' | 'remove-first',
+): RequestBuilder[] {
+  let n = 0;
+  const step =
+    (op: 'add' | 'remove', choose: boolean): RequestBuilder =>
+    (context) => {
+      if (choose) context.member = pool[n++ % pool.length];
+      return { method: 'PATCH', path: groupPath, body: patchMembers(op, [context.member as string]) };
+    };
+  return order === 'add-first'
+    ? [step('add', true), step('remove', false)]
+    : [step('remove', true), step('add', false)];
+}
+
+/**
  * One client's cycle of Okta's initial sync: look a user up by userName (finding nobody), then
  * create them, then the next user; `user.step` tells which of the two an answer is.
  */
