@@ -44,6 +44,8 @@ const { values: args, positionals } = parseArgs({
 });
 const rows = (positionals[0] ?? '').split(',').filter(Boolean);
 if (rows.length === 0) throw new Error('name the rows to measure, e.g. lookup,create or sync:3000');
+if (rows.includes('groupMember') && Number(args.users) < 2000)
+  throw new Error('groupMember needs --users 2000 or more: a group of 1,000 and 1,000 to join it');
 // Floor (b) serves no lookups by token: a sync compares two full systems.
 if (!args.variant && rows.some((row) => row.startsWith('sync')))
   throw new Error('sync compares two full systems: give --variant');
@@ -76,8 +78,11 @@ try {
   const databaseUrl = postgres?.url ?? `sqlite:${path.join(dir, 'ab.db')}`;
   const seeded = await createTenantWithToken(databaseUrl, 'A/B');
   const tenant = { ...seeded, ...(await bulkUsers(databaseUrl, seeded.tenantId, Number(args.users), 'u')) };
-  // groupMember: a pushed group of the first 1,000 users, joined and left by the next 1,000.
-  const group = await bulkGroup(databaseUrl, seeded.tenantId, 'A/B group', tenant.ids.slice(0, 1000));
+  // groupMember: a pushed group of the first 1,000 users, joined and left by the next 1,000
+  // (made only when the row is asked for).
+  const group = rows.includes('groupMember')
+    ? await bulkGroup(databaseUrl, seeded.tenantId, 'A/B group', tenant.ids.slice(0, 1000))
+    : undefined;
   if (postgres) await gatherStatistics(databaseUrl);
   // A build folder starts the full system from it; none, floor (b).
   const start = (build: string | undefined) =>
