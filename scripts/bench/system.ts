@@ -34,7 +34,7 @@ export function startProcess(
 ): Proc {
   const loader = entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
   const out = logFile ? fs.openSync(logFile, 'a') : 'ignore';
-  const child = spawn(process.execPath, [...nodeArgs, ...loader, path.join(ROOT, entry)], {
+  const child = spawn(process.execPath, [...nodeArgs, ...loader, path.resolve(ROOT, entry)], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', out, 'inherit'],
