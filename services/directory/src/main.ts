@@ -14,6 +14,7 @@ import { ensureLocalCredentials } from './local-credentials.js';
 import { buildServer } from './server.js';
 import { startChangeRelay } from './store/change-relay.js';
 import { openDatabase } from './store/db.js';
+import { warnIfAutovacuumOff } from './store/autovacuum-check.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -33,6 +34,7 @@ async function main(): Promise<void> {
   const grpcLine = (message: unknown) => logger.debug({ source: 'grpc-js' }, String(message));
   setLogger({ error: grpcLine, info: grpcLine, debug: grpcLine });
   const db = await openDatabase(config.databaseUrl, { logger, createFolder: config.createDatabaseFolder });
+  await warnIfAutovacuumOff(db, logger);
   const feed = new ChangeFeed();
   // PostgreSQL: watchers on this replica wake when another one commits (LISTEN/NOTIFY).
   const relay = await startChangeRelay(db, feed, logger);
