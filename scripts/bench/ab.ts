@@ -24,7 +24,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildForBench } from './build.js';
 import { load, type LoadResult } from './load.js';
-import { benchDatabase, gatherStatistics } from './postgres.js';
+import { autovacuumStandIn, benchDatabase, gatherStatistics } from './postgres.js';
 import { churn, requestShapes, syncCycle } from './scenarios.js';
 import { bulkGroup, bulkUsers, createTenantWithToken } from './seed.js';
 import type { Proc } from './system.js';
@@ -84,6 +84,7 @@ try {
     ? await bulkGroup(databaseUrl, seeded.tenantId, 'A/B group', tenant.ids.slice(0, 1000))
     : undefined;
   if (postgres) await gatherStatistics(databaseUrl);
+  const upkeep = postgres ? await autovacuumStandIn(databaseUrl) : undefined;
   // A build folder starts the full system from it; none, floor (b).
   const start = (build: string | undefined) =>
     startSystem({
@@ -108,7 +109,10 @@ try {
     await load({ url: side.base, connections: CONNECTIONS, duration: Number(args.warmup), headers, cycle });
   }
   console.log(
-    `${postgres ? 'PostgreSQL' : 'SQLite'}, ${args.users} users. A: dist/ (full system); B: ${args.variant ? `${args.variant} (full system)` : 'floor (b)'}`,
+    `${postgres ? 'PostgreSQL' : 'SQLite'}, ${args.users} users. A: dist/ (full system); B: ${args.variant ? `${args.variant} (full system)` : 'floor (b)'}` +
+      (upkeep?.active
+        ? '. The server runs without autovacuum: VACUUM (ANALYZE) before each row in its place'
+        : ''),
   );
 
   /**
@@ -174,6 +178,7 @@ try {
   };
 
   for (const row of rows) {
+    await upkeep?.run();
     const [shape, amount] = row.split(':');
     const measure = (side: SystemUnderTest) =>
       shape === 'sync' ? syncRound(side, Number(amount ?? 3000)) : shapeRound(side, shape!);

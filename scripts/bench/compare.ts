@@ -105,6 +105,8 @@ export interface CompareOptions {
   /** seconds per round */
   seconds: number;
   log: (message: string) => void;
+  /** Run before each row (on PostgreSQL, the stand-in for autovacuum: postgres.ts). */
+  betweenRows?: () => Promise<void>;
 }
 
 export interface CompareRow {
@@ -144,6 +146,7 @@ export async function compare(
   await run(scimmy, mix(scimmyShapes), options.warmup);
   const rows: CompareRow[] = [];
   for (const { key, name, target } of COMPARE_ROWS) {
+    await options.betweenRows?.();
     const {
       a,
       b,

@@ -20,7 +20,7 @@ import { encodeCursor } from '../../services/directory/src/store/query-sql.js';
 import { compare, SCIM, startScimmy, type CompareRow, type CompareTarget } from './compare.js';
 import { storeFloors } from './floor-store.js';
 import { alternate, load, timeSequential, type LoadResult } from './load.js';
-import { benchDatabase, gatherStatistics, POSTGRES_SERVER } from './postgres.js';
+import { autovacuumStandIn, benchDatabase, gatherStatistics, POSTGRES_SERVER } from './postgres.js';
 import { churn, lookupPath, patchMembers, pick, requestShapes, syncCycle } from './scenarios.js';
 import { bulkGroup, bulkUsers, createTenantWithToken } from './seed.js';
 import { buildForBench } from './build.js';
@@ -128,6 +128,7 @@ async function run(): Promise<void> {
   }
 
   if (postgres) await gatherStatistics(url);
+  const upkeep = postgres ? await autovacuumStandIn(url) : undefined;
 
   // ---- the system ------------------------------------------------------------------------
   const benchCredential = randomBytes(16).toString('hex');
@@ -175,6 +176,7 @@ async function run(): Promise<void> {
     }
     const out = { full: {} as Record<string, LoadResult>, minimal: {} as Record<string, LoadResult> };
     for (const name of Object.keys(sides.a.shapes)) {
+      await upkeep?.run();
       const both = await alternate(
         (side, seconds) => {
           const { base, headers, shapes: all } = sides[side];
@@ -227,6 +229,7 @@ async function run(): Promise<void> {
     rounds: COMPARE_ROUNDS,
     seconds: COMPARE_SECONDS,
     log,
+    betweenRows: upkeep?.run,
   });
   const scimmyRss = scimmy.proc.peakRssMb();
   await stopAll([scimmy.proc]);
@@ -256,6 +259,7 @@ async function run(): Promise<void> {
     // Users 2,000 to 2,999 are outside the 10 and 1,000 groups (added, then removed again),
     // and inside the group of everyone (removed, then added back).
     const order = groupId === groupAll ? 'remove-first' : 'add-first';
+    await upkeep?.run();
     const churnOn =
       (base: string, groupPath: string, headers: Record<string, string> = {}) =>
       (seconds: number) =>
@@ -483,6 +487,7 @@ async function run(): Promise<void> {
     watch,
     startup,
     buildSeconds,
+    upkeep: upkeep?.active ?? false,
   });
   console.log(section.join('\n'));
   saveSection(postgres ? 'postgres' : 'sqlite', section);
@@ -518,6 +523,8 @@ function report(extra: {
   watch?: WatchLatency;
   startup: StartupFigure[];
   buildSeconds: number;
+  /** PostgreSQL without autovacuum: VACUUM (ANALYZE) ran before each row in its place. */
+  upkeep: boolean;
 }): string[] {
   const machine = `${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;
   const store = postgres ? `PostgreSQL (${POSTGRES_SERVER.replace(/\/\/[^@]*@/, '//')})` : 'SQLite';
@@ -526,7 +533,7 @@ function report(extra: {
   const out = [
     `## ${postgres ? 'PostgreSQL' : 'SQLite'}: \`${command}\``,
     '',
-    `Machine: ${machine}. Load generator (autocannon) on the same machine; store: ${store}; gateway → directory over the multiplexed channel (${STREAMS} streams); every process of ours, floor (b)'s too, runs the production build (dist/, \`node --enable-source-maps\`).`,
+    `Machine: ${machine}. Load generator (autocannon) on the same machine; store: ${store}${extra.upkeep ? ' (the server runs without autovacuum: VACUUM (ANALYZE) before each row in its place, as autovacuum would keep the statistics of a database in service; `scripts/bench/postgres.ts`)' : ''}; gateway → directory over the multiplexed channel (${STREAMS} streams); every process of ours, floor (b)'s too, runs the production build (dist/, \`node --enable-source-maps\`).`,
     `Run: ended ${new Date().toISOString()}, after ${((Date.now() - started) / 1000).toFixed(0)} s${quick ? ' (**--quick**: short rows, small data — not figures to quote)' : ''}. Load average (1 min) of the machine, shared with other work: ${loadAtStart.toFixed(1)} at the start, ${os.loadavg()[0]!.toFixed(1)} at the end, on ${os.cpus().length} cores.`,
     '',
     `### Ours against SCIMMY (in-memory)`,
