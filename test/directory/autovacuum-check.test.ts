@@ -38,6 +38,16 @@ test('with autovacuum on, or no answer, nothing is said', async (t) => {
   }
 });
 
+test('a server that cannot be asked does not stop the start', async (t) => {
+  const { lines, logger } = warnings();
+  const failing = {
+    dialect: { name: 'postgres' },
+    knex: { raw: () => Promise.reject(new Error('connection terminated')) },
+  } as unknown as Database;
+  t.false(await warnIfAutovacuumOff(failing, logger));
+  t.deepEqual(lines, []);
+});
+
 test('SQLite is not asked', async (t) => {
   const asked: string[] = [];
   const { lines, logger } = warnings();
