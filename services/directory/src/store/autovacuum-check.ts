@@ -7,8 +7,8 @@ import type { Database } from './db.js';
  * ANALYZE makes them again. Plans made while a table was nearly empty scan the whole table;
  * without autovacuum they go on doing so as it grows. Measured on such a server (`npm run
  * bench:ab -- --postgres`, one-member changes to a group of 1,000): the events table read in
- * full some 2,400 times and a department's 41 rows (and 28,000 dead versions) some 34,000
- * times in three minutes, group changes falling from ~700 to ~450 req/s and lower; after one
+ * full some 2,400 times and the departments table (41 rows, and 28,000 dead versions: each
+ * member change bumps its department's version) some 34,000 times in three minutes, group changes falling from ~700 to ~450 req/s and lower; after one
  * ANALYZE, back to ~700 at once.
  */
 export async function warnIfAutovacuumOff(
