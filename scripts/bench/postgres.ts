@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import knexFactory from 'knex';
+import { autovacuumOff } from '../../services/directory/src/store/autovacuum-check.js';
 import { openDatabase } from '../../services/directory/src/store/db.js';
 
 /** The PostgreSQL server `--postgres` runs on; BENCH_POSTGRES_URL overrides it. */
@@ -49,30 +50,24 @@ export async function gatherStatistics(url: string): Promise<void> {
 /**
  * What autovacuum would do for a database in service, for a server that runs without it (the
  * CI server here does: `autovacuum = off`): VACUUM (ANALYZE) between a benchmark's rows, or
- * nothing where autovacuum is on. Without it a row measured what came before it: each
- * connection caches its plans, PostgreSQL's foreign-key checks' too, from the statistics of
- * the moment it made them, and only ANALYZE makes them again; plans made while a table was
- * nearly empty read it whole as it grows (services/directory/src/store/autovacuum-check.ts
- * has the measurement). Returns the function, and whether it does anything.
+ * nothing where autovacuum is on. Without it a row measured what came before it: plans cached
+ * while a table was nearly empty read it whole as it grows (see the directory's own check,
+ * store/autovacuum-check.ts, for the measurement). Returns the function, and whether it does
+ * anything.
  */
 export async function autovacuumStandIn(url: string): Promise<{ run(): Promise<void>; active: boolean }> {
   const db = await openDatabase(url);
-  let off: boolean;
-  try {
-    const { rows } = (await db.knex.raw('SHOW autovacuum')) as { rows: { autovacuum: string }[] };
-    off = rows[0]?.autovacuum === 'off';
-  } finally {
-    await db.close();
-  }
+  const off = await autovacuumOff(db).finally(() => db.close());
   if (!off) return { run: async () => {}, active: false };
   return {
     active: true,
     async run() {
-      const again = await openDatabase(url);
+      // A plain connection: VACUUM runs outside a transaction, and nothing here needs migrating.
+      const client = knexFactory({ client: 'pg', connection: url, pool: { min: 0, max: 1 } });
       try {
-        await again.knex.raw('VACUUM (ANALYZE)');
+        await client.raw('VACUUM (ANALYZE)');
       } finally {
-        await again.close();
+        await client.destroy();
       }
     },
   };
