@@ -160,17 +160,8 @@ async function writeProfile(
       // Clients echo what they read (Okta PUTs after every change): an identical write is a no-op.
       if (sameJson(profile, profileOf(current))) return current;
       const at = now();
-      const updated = await updateUserRow(
-        trx,
-        row.pk,
-        profile,
-        Number(row.version) + 1,
-        at,
-        profileOf(current),
-      );
-      if (emailRowsDiffer(current, profile)) await replaceEmails(trx, ctx.tenantId, row.pk, profile);
-      await record(
-        trx,
+      const version = Number(row.version) + 1;
+      const changed = eventOf(
         ctx,
         {
           kind: changeKind(current, profile, kind),
@@ -178,10 +169,13 @@ async function writeProfile(
           resourceId: id,
           resourceName: profile.userName,
           before: userSummary(current),
-          after: userSummary({ ...profile, version: Number(updated.version) }),
+          after: userSummary({ ...profile, version }),
         },
         at,
       );
+      // The row and the event of its change (one statement on PostgreSQL).
+      const updated = await updateUserRow(trx, row.pk, profile, version, at, profileOf(current), changed);
+      if (emailRowsDiffer(current, profile)) await replaceEmails(trx, ctx.tenantId, row.pk, profile);
       // Memberships follow the department attribute; an unchanged one changes none.
       const department = profile.enterprise?.department;
       if (sameIdentity(department, current.enterprise?.department)) return rowToUser(updated, memberships);
