@@ -2,6 +2,7 @@ import { status } from '@grpc/grpc-js';
 import anyTest, { type TestFn } from 'ava';
 import type { Event } from '#proto/event.js';
 import { EventOutcome } from '#proto/event.js';
+import { MembershipSource } from '#proto/user.js';
 import {
   grpcError,
   newTenant,
@@ -211,4 +212,44 @@ test('a watch that cannot start ends with its status (INVALID_ARGUMENT), not a s
   );
   t.is(refused.code, status.INVALID_ARGUMENT);
   t.regex(refused.details, /tenant_id is required/);
+});
+
+test('a create that joins an existing department logs the user, then the membership, once even when retried', async (t) => {
+  const okta = t.context.connect('token:tok-join');
+  const tenantId = await newTenant(t.context.clients);
+  const first = userInput('first@example.com', { enterprise: { department: 'Ops' } });
+  await okta.directory.createUser({ tenantId, requestId: '', user: first });
+  const { events: before } = await okta.directory.listEvents(eventsQuery(tenantId));
+  // Precondition: the department exists before the create below.
+  t.true(before.some((e) => e.kind === 'department.created' && e.resourceName === 'Ops'));
+  const create = () =>
+    okta.directory.createUser({
+      tenantId,
+      requestId: 'http:join-retried',
+      user: userInput('second@example.com', { enterprise: { department: 'OPS ' } }),
+    });
+  const user = await create();
+  t.is((await create()).id, user.id);
+  t.deepEqual(
+    user.memberships.map((m) => [m.departmentName, m.source]),
+    [['Ops', MembershipSource.MEMBERSHIP_SOURCE_ATTRIBUTE]],
+  );
+  const { events } = await okta.directory.listEvents(eventsQuery(tenantId));
+  const added = events.slice(0, events.length - before.length).reverse();
+  t.deepEqual(
+    added.map((e) => [e.kind, e.resourceName]),
+    [
+      ['user.created', 'second@example.com'],
+      ['department.members_changed', 'Ops'],
+    ],
+  );
+  t.true(added[0]!.sequence < added[1]!.sequence);
+  t.deepEqual(added[1]!.after, { source: 'attribute', added: [user.id], userName: 'second@example.com' });
+  t.is(added[1]!.actor, 'token:tok-join');
+  // The membership event is indexed by the user's id: the explanation finds it as the membership's start.
+  const x = await t.context.clients.directory.explainUser({ tenantId, user: user.id });
+  t.deepEqual(
+    x.memberships.map((m) => [m.departmentName, m.since?.kind, m.since?.sequence]),
+    [['Ops', 'department.members_changed', added[1]!.sequence]],
+  );
 });

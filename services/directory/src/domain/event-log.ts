@@ -81,8 +81,20 @@ export async function recordMembersChange(
   at: string,
   reason = '',
 ): Promise<void> {
+  const event = membersChangeEvent(ctx, department, change, at, reason);
+  await appendMembersEvent(trx, event, memberIdsOf(change));
+}
+
+/** The event of a membership change, for a store function that writes it with the change. */
+export function membersChangeEvent(
+  ctx: CallContext,
+  department: { id: string; name: string },
+  change: MembersChange,
+  at: string,
+  reason = '',
+): NewEvent {
   const skipped = change.skipped ?? [];
-  const event = eventOf(
+  return eventOf(
     ctx,
     {
       kind: 'department.members_changed',
@@ -103,5 +115,11 @@ export async function recordMembersChange(
     },
     at,
   );
-  await appendMembersEvent(trx, event, [...(change.added ?? []), ...(change.removed ?? []), ...skipped]);
 }
+
+/** Every member id a change names. */
+const memberIdsOf = (change: MembersChange) => [
+  ...(change.added ?? []),
+  ...(change.removed ?? []),
+  ...(change.skipped ?? []),
+];

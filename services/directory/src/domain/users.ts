@@ -13,14 +13,14 @@ import {
   rowToUser,
   updateUserRow,
 } from '../store/users.js';
-import { findDepartmentRow, updateDepartmentRow } from '../store/departments.js';
+import { findDepartmentRow, findDepartmentRowByName, updateDepartmentRow } from '../store/departments.js';
 import { removeMemberships } from '../store/memberships.js';
 import type { DbUserRow } from '../store/rows.js';
 import { now, type CallContext, type Deps } from './context.js';
 import { placeByAttribute, placeNewUser } from './department-sync.js';
 import { ConflictError, NotFoundError, VersionMismatchError } from './errors.js';
 import type { EventKind } from './event-kinds.js';
-import { eventOf, record, recordMembersChange, userSummary } from './event-log.js';
+import { eventOf, membersChangeEvent, record, recordMembersChange, userSummary } from './event-log.js';
 import { applyMask, profileOf } from './field-mask.js';
 import { sameIdentity } from './identity.js';
 import { sameJson } from './same-json.js';
@@ -80,26 +80,34 @@ export async function createUser(
         },
         at,
       );
-      // The row, its emails and the event of its creation (one statement on PostgreSQL).
+      // A new user has no memberships yet: only a department attribute can give one. When that
+      // department exists, the membership is written with the row.
+      const named = profile.enterprise?.department;
+      const existing = named ? await findDepartmentRowByName(trx, ctx.tenantId, named.trim()) : undefined;
+      const join = existing && {
+        departmentPk: existing.pk,
+        event: membersChangeEvent(
+          ctx,
+          existing,
+          { source: 'attribute', added: [id], userName: profile.userName },
+          at,
+        ),
+      };
+      // The row, its emails, the event of its creation and the membership (one statement on PostgreSQL).
       const row = await insertNewUser(
         trx,
         { tenantId: ctx.tenantId, id, profile, requestId, now: at },
         created,
+        join,
       );
       if (!row) {
         // The request id was used: that create's user is the answer (it may have changed since).
         const earlier = await findUserRowByRequestId(trx, ctx.tenantId, requestId!);
         return withMemberships(trx, earlier!);
       }
-      // A new user has no memberships yet: only a department attribute can give one.
-      if (!profile.enterprise?.department) return rowToUser(row, []);
-      const department = await placeNewUser(
-        trx,
-        ctx,
-        { pk: row.pk, id: row.id, userName: profile.userName },
-        profile.enterprise.department,
-        at,
-      );
+      if (!named) return rowToUser(row, []);
+      const department =
+        existing ?? (await placeNewUser(trx, ctx, { pk: row.pk, id, userName: profile.userName }, named, at));
       return rowToUser(row, [
         { departmentId: department.id, departmentName: department.name, source: 'attribute' },
       ]);

@@ -147,6 +147,17 @@ export function compiled<P extends object, Row = never>(build: Build<P>): Statem
   return statement(build, true);
 }
 
+/**
+ * `$`'s parameters of a second part of one statement (a second event…), named with `prefix`
+ * so that they do not meet the first's; its values are given with `prefixed`.
+ */
+export const withPrefix = <P extends object>($: object, prefix: string): P =>
+  new Proxy({}, { get: (_, name) => ($ as Record<string, unknown>)[`${prefix}${String(name)}`] }) as P;
+
+/** `params` under the names `withPrefix(…, prefix)` gives them. */
+export const prefixed = (params: object, prefix: string) =>
+  Object.fromEntries(Object.entries(params).map(([name, value]) => [`${prefix}${name}`, value]));
+
 /** `$`'s parameters for the named columns, each under its column's name: an insert's or update's values. */
 export const slotsFor = <P extends object>($: P, columns: readonly (keyof P)[]) =>
   Object.fromEntries(columns.map((column) => [column, $[column]]));

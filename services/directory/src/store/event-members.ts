@@ -41,20 +41,29 @@ export async function indexEventMembers(
  * shape whatever their number). A write of a tenant's waits on its statements' round trips
  * (see postgres-transaction.ts).
  */
-const appendWithMembers = compiled<EventParams & { members: string[] }, { seq: number | string }>((db, $) =>
+const appendWithMembers = compiled<MembersEventParams, { seq: number | string }>((db, $) =>
   db
     .with('ev', eventInsert(db, $).returning(['seq']))
-    .with(
-      'm',
-      db.raw(
-        `insert into event_member_ids (seq, member_id, tenant_id)
-           select ev.seq, m.id, ? from ev cross join unnest(?::text[]) as m(id)`,
-        [$.tenant_id, $.members],
-      ),
-    )
+    .with('m', memberIdsInsert(db, $, 'ev'))
     .select('seq')
     .from('ev'),
 );
+
+export type MembersEventParams = EventParams & { members: string[] };
+
+/** PostgreSQL: the member ids of the event `source` (a part of the statement) returns. */
+export const memberIdsInsert = (db: Knex, $: MembersEventParams, source: string) =>
+  db.raw(
+    `insert into event_member_ids (seq, member_id, tenant_id)
+       select ev.seq, m.id, ? from ?? as ev cross join unnest(?::text[]) as m(id)`,
+    [$.tenant_id, source, $.members],
+  );
+
+/** A membership event's parameters for appendWithMembers and memberIdsInsert. */
+export const membersEventParams = (event: NewEvent, memberIds: readonly string[]): MembersEventParams => ({
+  ...eventParams(event),
+  members: [...new Set(memberIds)],
+});
 
 /** Appends a membership event and records the member ids it names; answers its sequence. */
 export async function appendMembersEvent(
@@ -67,10 +76,7 @@ export async function appendMembersEvent(
     await indexEventMembers(db, event.tenantId, seq, memberIds);
     return seq;
   }
-  const row = await appendWithMembers.first(db, {
-    ...eventParams(event),
-    members: [...new Set(memberIds)],
-  });
+  const row = await appendWithMembers.first(db, membersEventParams(event, memberIds));
   return Number(row!.seq);
 }
 

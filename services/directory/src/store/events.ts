@@ -73,10 +73,12 @@ export const eventInsert = (db: Knex, $: EventParams) => db('events').insert(slo
 /**
  * The same insert as one part of a larger statement, made for each row `source` (a CTE of that
  * statement) returns: the event of a resource is written only when the resource's row was.
+ * It returns the sequence given, so that a later part can follow it: a part that reads
+ * another's rows runs after it, which orders the events of one statement.
  */
 export const eventInsertForEach = (db: Knex, $: EventParams, source: string) =>
   db.raw(
-    `insert into ?? (${INSERT_COLUMNS.map(() => '??').join(', ')}) select ${INSERT_COLUMNS.map(() => '?').join(', ')} from ??`,
+    `insert into ?? (${INSERT_COLUMNS.map(() => '??').join(', ')}) select ${INSERT_COLUMNS.map(() => '?').join(', ')} from ?? returning seq`,
     ['events', ...INSERT_COLUMNS, ...INSERT_COLUMNS.map((column) => $[column]), source],
   );
 

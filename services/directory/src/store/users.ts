@@ -3,9 +3,25 @@ import { ConflictError } from '../domain/errors.js';
 import { identityKey } from '../domain/identity.js';
 import type { MembershipSource, Page, Query, User, UserMembership, UserProfile } from '../domain/types.js';
 import { userCatalog } from './catalogs.js';
-import { compiled, dialectOf, inList, slotsFor, StatementCache, type Db } from './compiled.js';
+import {
+  compiled,
+  dialectOf,
+  inList,
+  prefixed,
+  slotsFor,
+  StatementCache,
+  withPrefix,
+  type Db,
+} from './compiled.js';
 import { sqlite } from './dialect.js';
+import {
+  appendMembersEvent,
+  memberIdsInsert,
+  membersEventParams,
+  type MembersEventParams,
+} from './event-members.js';
 import { eventInsertForEach, eventParams, insertEvent, type EventParams, type NewEvent } from './events.js';
+import { addMemberships } from './memberships.js';
 import { queryPage } from './query-page.js';
 import { compileFilter, planQuery } from './query-sql.js';
 import type { DbUserRow } from './rows.js';
@@ -119,7 +135,7 @@ type NewUserParams = InsertParams & EventParams & { emails: string };
  * used). A write of a tenant's waits on its statements' round trips (see
  * postgres-transaction.ts): this is two fewer for every create.
  */
-const insertNewUserRow = compiled<NewUserParams, DbUserRow>((db, $) =>
+const newUserParts = (db: Knex, $: NewUserParams) =>
   db
     .with('u', userInsert(db, $))
     .with(
@@ -131,10 +147,38 @@ const insertNewUserRow = compiled<NewUserParams, DbUserRow>((db, $) =>
         [$.tenant_id, $.emails],
       ),
     )
-    .with('ev', eventInsertForEach(db, $, 'u'))
-    .select(USER_COLUMNS)
-    .from('u'),
+    .with('ev', eventInsertForEach(db, $, 'u'));
+
+const insertNewUserRow = compiled<NewUserParams, DbUserRow>((db, $) =>
+  newUserParts(db, $).select(USER_COLUMNS).from('u'),
 );
+
+/** The members event's parameters, named with this prefix beside the user's. */
+const MEMBERS_EVENT = 'm_';
+type PlacedUserParams = NewUserParams & { department_pk: number };
+
+/**
+ * PostgreSQL: the same, and the user's attribute membership of an existing department with
+ * the event that records it: two more round trips saved on a create that names a department.
+ * The membership is made after the user's event (it reads its row), so the log has the user
+ * before the membership.
+ */
+const insertPlacedUserRow = compiled<PlacedUserParams, DbUserRow>((db, $) => {
+  const members = withPrefix<MembersEventParams>($, MEMBERS_EVENT);
+  return newUserParts(db, $)
+    .with(
+      'm',
+      db.raw(
+        `insert into memberships (department_pk, user_pk, source)
+         select ?, u.pk, 'attribute' from u cross join ev returning user_pk`,
+        [$.department_pk],
+      ),
+    )
+    .with('mev', eventInsertForEach(db, members, 'm'))
+    .with('mids', memberIdsInsert(db, members, 'mev'))
+    .select(USER_COLUMNS)
+    .from('u');
+});
 
 /** A profile's emails as the store keeps them, in order. */
 const emailRows = (profile: UserProfile) =>
@@ -145,25 +189,47 @@ const emailRows = (profile: UserProfile) =>
     primary: email.primary,
   }));
 
+/** A department a new user joins by attribute, and the event that records it. */
+export interface AttributeJoin {
+  departmentPk: number;
+  event: NewEvent;
+}
+
 /**
- * A new user with its emails and the event that records its creation (`event`, naming its id),
- * unless the tenant already has the user created under `requestId`: then nothing is written
- * and the result is undefined. On PostgreSQL one statement; on SQLite, where a statement is a
- * call in this process, one after the other.
+ * A new user with its emails and the event that records its creation (`event`, naming its id)
+ * and, given `join`, its attribute membership of that department with its event, unless the
+ * tenant already has the user created under `requestId`: then nothing is written and the
+ * result is undefined. On PostgreSQL one statement; on SQLite, where a statement is a call in
+ * this process, one after the other.
  */
-export async function insertNewUser(db: Db, user: NewUser, event: NewEvent): Promise<DbUserRow | undefined> {
+export async function insertNewUser(
+  db: Db,
+  user: NewUser,
+  event: NewEvent,
+  join?: AttributeJoin,
+): Promise<DbUserRow | undefined> {
   if (dialectOf(db) === sqlite) {
     const row = await insertUserOnce(db, user);
     if (row) {
       await insertEmails(db, user.tenantId, row.pk, user.profile);
       await insertEvent(db, event);
+      if (join) {
+        await addMemberships(db, join.departmentPk, [row.pk], 'attribute');
+        await appendMembersEvent(db, join.event, [user.id]);
+      }
     }
     return row;
   }
-  return insertNewUserRow.first(db, {
+  const params = {
     ...eventParams(event),
     ...insertParams(user),
     emails: JSON.stringify(emailRows(user.profile)),
+  };
+  if (!join) return insertNewUserRow.first(db, params);
+  return insertPlacedUserRow.first(db, {
+    ...params,
+    department_pk: join.departmentPk,
+    ...prefixed(membersEventParams(join.event, [user.id]), MEMBERS_EVENT),
   });
 }
 
