@@ -118,7 +118,7 @@ export function membersChangeEvent(
 }
 
 /** Every member id a change names. */
-const memberIdsOf = (change: MembersChange) => [
+export const memberIdsOf = (change: MembersChange) => [
   ...(change.added ?? []),
   ...(change.removed ?? []),
   ...(change.skipped ?? []),

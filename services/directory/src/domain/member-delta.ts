@@ -1,11 +1,12 @@
 import type { Knex } from 'knex';
-import { updateDepartmentRow } from '../store/departments.js';
+import { updateDepartmentRow, type MembersEventWrite } from '../store/departments.js';
+import { appendMembersEvent } from '../store/event-members.js';
 import { addMemberships, memberPks, removeMemberships } from '../store/memberships.js';
 import type { DbDepartmentRow } from '../store/rows.js';
 import { userIdsByPks, userPksByIds } from '../store/users.js';
 import type { CallContext } from './context.js';
 import { InvalidArgumentError } from './errors.js';
-import { recordMembersChange } from './event-log.js';
+import { memberIdsOf, membersChangeEvent } from './event-log.js';
 import { MAX_KEY_LENGTH } from './validation.js';
 
 /** The most user ids one membership change may name. */
@@ -71,22 +72,20 @@ export async function applyDelta(
   }
   const added = await addMemberships(trx, department.pk, toAdd, 'pushed');
   const removed = await removeMemberships(trx, department.pk, toRemove, 'pushed');
-  let row = department;
-  if (bumpVersion && added.length + removed.length > 0)
-    row = await updateDepartmentRow(trx, department, {}, at);
+  let members: MembersEventWrite | undefined;
   if (added.length + removed.length + skipped.length > 0) {
     const idOf = new Map([...pks].map(([id, pk]) => [pk, id]));
     // A replace removes members the request did not name: their ids are read, so the log names them.
     const unnamed = [...added, ...removed].filter((pk) => !idOf.has(pk));
     for (const [pk, id] of await userIdsByPks(trx, unnamed)) idOf.set(pk, id);
     const ids = (list: number[]) => list.map((pk) => idOf.get(pk)!);
-    await recordMembersChange(
-      trx,
-      ctx,
-      department,
-      { source: 'pushed', added: ids(added), removed: ids(removed), skipped },
-      at,
-    );
+    const change = { source: 'pushed' as const, added: ids(added), removed: ids(removed), skipped };
+    members = { event: membersChangeEvent(ctx, department, change, at), memberIds: memberIdsOf(change) };
   }
+  // The new version and the event of the change (one statement on PostgreSQL).
+  let row = department;
+  if (bumpVersion && added.length + removed.length > 0)
+    row = await updateDepartmentRow(trx, department, {}, at, members);
+  else if (members) await appendMembersEvent(trx, members.event, members.memberIds);
   return { department: row, added: added.length, removed: removed.length, skipped };
 }

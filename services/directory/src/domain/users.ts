@@ -20,7 +20,7 @@ import { now, type CallContext, type Deps } from './context.js';
 import { placeByAttribute, placeNewUser } from './department-sync.js';
 import { ConflictError, NotFoundError, VersionMismatchError } from './errors.js';
 import type { EventKind } from './event-kinds.js';
-import { eventOf, membersChangeEvent, record, recordMembersChange, userSummary } from './event-log.js';
+import { eventOf, membersChangeEvent, record, userSummary } from './event-log.js';
 import { applyMask, profileOf } from './field-mask.js';
 import { sameIdentity } from './identity.js';
 import { sameJson } from './same-json.js';
@@ -236,15 +236,17 @@ export async function deleteUser(
       const department = await findDepartmentRow(trx, ctx.tenantId, membership.departmentId);
       if (!department) continue;
       await removeMemberships(trx, department.pk, [row.pk], 'pushed');
-      await updateDepartmentRow(trx, department, {}, at);
-      await recordMembersChange(
-        trx,
-        ctx,
-        department,
-        { source: 'pushed', removed: [id] },
-        at,
-        'the user was deleted',
-      );
+      // The new version and the event of the change (one statement on PostgreSQL).
+      await updateDepartmentRow(trx, department, {}, at, {
+        event: membersChangeEvent(
+          ctx,
+          department,
+          { source: 'pushed', removed: [id] },
+          at,
+          'the user was deleted',
+        ),
+        memberIds: [id],
+      });
     }
     await deleteUserRow(trx, row.pk);
     await record(

@@ -1,7 +1,16 @@
+import type { Knex } from 'knex';
 import { identityKey } from '../domain/identity.js';
 import type { Department, JsonObject, Page, Query } from '../domain/types.js';
 import { departmentCatalog } from './catalogs.js';
-import { compiled, slotsFor, StatementCache, type Db } from './compiled.js';
+import { compiled, dialectOf, slotsFor, StatementCache, type Db } from './compiled.js';
+import { sqlite } from './dialect.js';
+import {
+  appendMembersEvent,
+  memberIdsInsert,
+  membersEventParams,
+  type MembersEventParams,
+} from './event-members.js';
+import { eventInsertForEach, type NewEvent } from './events.js';
 import { queryPage } from './query-page.js';
 import type { DbDepartmentRow } from './rows.js';
 
@@ -79,26 +88,58 @@ export async function insertDepartment(
   return (await insert.first(db, params))!;
 }
 
-/** Writes the given fields and bumps the version. */
+/** A membership event written with the department's update (see updateDepartmentRow). */
+export interface MembersEventWrite {
+  event: NewEvent;
+  memberIds: readonly string[];
+}
+
+const departmentUpdate = (knex: Knex, $: Record<string, unknown>, names: readonly string[]) =>
+  knex('departments')
+    .where({ pk: $.pk })
+    .update({ ...slotsFor($, names), version: $.version, updated_at: $.now })
+    .returning(DEPARTMENT_COLUMNS);
+
+/**
+ * Writes the given fields and bumps the version, and with `members` the membership event of
+ * the change: on PostgreSQL in one statement (a write of a tenant's waits on its statements'
+ * round trips, see postgres-transaction.ts), on SQLite one after the other.
+ */
 export async function updateDepartmentRow(
   db: Db,
   row: DbDepartmentRow,
   fields: Partial<DepartmentFields>,
   now: string,
+  members?: MembersEventWrite,
 ): Promise<DbDepartmentRow> {
   const values = columns(fields);
   const names = Object.keys(values);
   const params = { ...values, pk: row.pk, version: Number(row.version) + 1, now };
+  if (members && dialectOf(db) !== sqlite) {
+    const updateWithEvent = writes.get<Record<string, unknown>, DbDepartmentRow>(
+      `update ${names.join(',')} with members event`,
+      (knex, $) =>
+        knex
+          .with('d', departmentUpdate(knex, $, names))
+          .with('ev', eventInsertForEach(knex, $ as MembersEventParams, 'd'))
+          .with('mids', memberIdsInsert(knex, $ as MembersEventParams, 'ev'))
+          .select(DEPARTMENT_COLUMNS)
+          .from('d'),
+      true,
+    );
+    return (await updateWithEvent.first(db, {
+      ...membersEventParams(members.event, members.memberIds),
+      ...params,
+    }))!;
+  }
   const update = writes.get<Record<string, unknown>, DbDepartmentRow>(
     `update ${names.join(',')}`,
-    (knex, $) =>
-      knex('departments')
-        .where({ pk: $.pk })
-        .update({ ...slotsFor($, names), version: $.version, updated_at: $.now })
-        .returning(DEPARTMENT_COLUMNS),
+    (knex, $) => departmentUpdate(knex, $, names),
     true,
   );
-  return (await update.first(db, params))!;
+  const updated = (await update.first(db, params))!;
+  if (members) await appendMembersEvent(db, members.event, members.memberIds);
+  return updated;
 }
 
 const deleteRow = compiled<{ pk: number }>((db, $) => db('departments').where({ pk: $.pk }).delete());
