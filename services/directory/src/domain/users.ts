@@ -13,7 +13,7 @@ import {
   rowToUser,
   updateUserRow,
 } from '../store/users.js';
-import { findDepartmentRow, findDepartmentRowByName, updateDepartmentRow } from '../store/departments.js';
+import { findDepartmentRow, updateDepartmentRow } from '../store/departments.js';
 import { removeMemberships } from '../store/memberships.js';
 import type { DbUserRow } from '../store/rows.js';
 import { now, type CallContext, type Deps } from './context.js';
@@ -80,34 +80,38 @@ export async function createUser(
         },
         at,
       );
-      // A new user has no memberships yet: only a department attribute can give one. When that
-      // department exists, the membership is written with the row.
+      // A new user has no memberships yet: only a department attribute can give one. When the
+      // tenant has that department, the membership is written with the row.
       const named = profile.enterprise?.department;
-      const existing = named ? await findDepartmentRowByName(trx, ctx.tenantId, named.trim()) : undefined;
-      const join = existing && {
-        departmentPk: existing.pk,
-        event: membersChangeEvent(
-          ctx,
-          existing,
-          { source: 'attribute', added: [id], userName: profile.userName },
-          at,
-        ),
-      };
+      const join = named
+        ? {
+            name: named.trim(),
+            event: (department: { id: string; name: string }) =>
+              membersChangeEvent(
+                ctx,
+                department,
+                { source: 'attribute', added: [id], userName: profile.userName },
+                at,
+              ),
+          }
+        : undefined;
       // The row, its emails, the event of its creation and the membership (one statement on PostgreSQL).
-      const row = await insertNewUser(
+      const inserted = await insertNewUser(
         trx,
         { tenantId: ctx.tenantId, id, profile, requestId, now: at },
         created,
         join,
       );
-      if (!row) {
+      if (!inserted) {
         // The request id was used: that create's user is the answer (it may have changed since).
         const earlier = await findUserRowByRequestId(trx, ctx.tenantId, requestId!);
         return withMemberships(trx, earlier!);
       }
+      const { row, joined } = inserted;
       if (!named) return rowToUser(row, []);
+      // A department of that name is made for the first user whose attribute names it.
       const department =
-        existing ?? (await placeNewUser(trx, ctx, { pk: row.pk, id, userName: profile.userName }, named, at));
+        joined ?? (await placeNewUser(trx, ctx, { pk: row.pk, id, userName: profile.userName }, named, at));
       return rowToUser(row, [
         { departmentId: department.id, departmentName: department.name, source: 'attribute' },
       ]);

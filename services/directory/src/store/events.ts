@@ -73,13 +73,24 @@ export const eventInsert = (db: Knex, $: EventParams) => db('events').insert(slo
 /**
  * The same insert as one part of a larger statement, made for each row `source` (a CTE of that
  * statement) returns: the event of a resource is written only when the resource's row was.
- * It returns the sequence given, so that a later part can follow it: a part that reads
- * another's rows runs after it, which orders the events of one statement.
+ * `fromSource` names the event's columns taken from that row's columns instead of `$`. It
+ * returns the sequence given, so that a later part can follow it: a part that reads another's
+ * rows runs after it, which orders the events of one statement.
  */
-export const eventInsertForEach = (db: Knex, $: EventParams, source: string) =>
+export const eventInsertForEach = (
+  db: Knex,
+  $: EventParams,
+  source: string,
+  fromSource: Partial<Record<keyof EventParams, string>> = {},
+) =>
   db.raw(
-    `insert into ?? (${INSERT_COLUMNS.map(() => '??').join(', ')}) select ${INSERT_COLUMNS.map(() => '?').join(', ')} from ?? returning seq`,
-    ['events', ...INSERT_COLUMNS, ...INSERT_COLUMNS.map((column) => $[column]), source],
+    `insert into ?? (${INSERT_COLUMNS.map(() => '??').join(', ')}) select ${INSERT_COLUMNS.map((column) => (fromSource[column] ? '??' : '?')).join(', ')} from ?? returning seq`,
+    [
+      'events',
+      ...INSERT_COLUMNS,
+      ...INSERT_COLUMNS.map((column) => (fromSource[column] ? `${source}.${fromSource[column]}` : $[column])),
+      source,
+    ],
   );
 
 const insertEventRow = compiled<EventParams>(eventInsert);

@@ -21,6 +21,7 @@ import {
   type MembersEventParams,
 } from './event-members.js';
 import { eventInsertForEach, eventParams, insertEvent, type EventParams, type NewEvent } from './events.js';
+import { findDepartmentRowByName } from './departments.js';
 import { addMemberships } from './memberships.js';
 import { queryPage } from './query-page.js';
 import { compileFilter, planQuery } from './query-sql.js';
@@ -155,29 +156,43 @@ const insertNewUserRow = compiled<NewUserParams, DbUserRow>((db, $) =>
 
 /** The members event's parameters, named with this prefix beside the user's. */
 const MEMBERS_EVENT = 'm_';
-type PlacedUserParams = NewUserParams & { department_pk: number };
+type JoiningUserParams = NewUserParams & { department_key: string };
+type JoiningUserRow = DbUserRow & { department_id: string | null; department_name: string | null };
 
 /**
- * PostgreSQL: the same, and the user's attribute membership of an existing department with
- * the event that records it: two more round trips saved on a create that names a department.
- * The membership is made after the user's event (it reads its row), so the log has the user
- * before the membership.
+ * PostgreSQL: the same, and when the tenant has the department the user's attribute names,
+ * the user's membership of it with the event that records it (naming the department's id and
+ * name as stored): three more round trips saved on a create that names a department. The
+ * membership is made after the user's event (it reads its row), so the log has the user
+ * before the membership. The department joined comes back with the row (null when there is
+ * none of that name).
  */
-const insertPlacedUserRow = compiled<PlacedUserParams, DbUserRow>((db, $) => {
+const insertJoiningUserRow = compiled<JoiningUserParams, JoiningUserRow>((db, $) => {
   const members = withPrefix<MembersEventParams>($, MEMBERS_EVENT);
   return newUserParts(db, $)
+    .with(
+      'd',
+      db('departments')
+        .where({ tenant_id: $.tenant_id, name_norm: $.department_key })
+        .select('pk', 'id', 'name'),
+    )
     .with(
       'm',
       db.raw(
         `insert into memberships (department_pk, user_pk, source)
-         select ?, u.pk, 'attribute' from u cross join ev returning user_pk`,
-        [$.department_pk],
+         select d.pk, u.pk, 'attribute' from d cross join u cross join ev returning department_pk`,
       ),
     )
-    .with('mev', eventInsertForEach(db, members, 'm'))
+    .with('md', db.raw('select d.id, d.name from m join d on d.pk = m.department_pk'))
+    .with('mev', eventInsertForEach(db, members, 'md', { resource_id: 'id', resource_name: 'name' }))
     .with('mids', memberIdsInsert(db, members, 'mev'))
-    .select(USER_COLUMNS)
-    .from('u');
+    .select([
+      ...USER_COLUMNS.map((column) => `u.${column}`),
+      'md.id as department_id',
+      'md.name as department_name',
+    ])
+    .from('u')
+    .joinRaw('left join md on true');
 });
 
 /** A profile's emails as the store keeps them, in order. */
@@ -189,48 +204,62 @@ const emailRows = (profile: UserProfile) =>
     primary: email.primary,
   }));
 
-/** A department a new user joins by attribute, and the event that records it. */
+/** A department as a new user's join names it. */
+export interface DepartmentRef {
+  id: string;
+  name: string;
+}
+
+/** The department a new user's attribute names, and the event of joining it (given the department as stored). */
 export interface AttributeJoin {
-  departmentPk: number;
-  event: NewEvent;
+  name: string;
+  event(department: DepartmentRef): NewEvent;
 }
 
 /**
  * A new user with its emails and the event that records its creation (`event`, naming its id)
- * and, given `join`, its attribute membership of that department with its event, unless the
- * tenant already has the user created under `requestId`: then nothing is written and the
- * result is undefined. On PostgreSQL one statement; on SQLite, where a statement is a call in
- * this process, one after the other.
+ * and, given `join` and when the tenant has that department, its attribute membership of it
+ * with its event, unless the tenant already has the user created under `requestId`: then
+ * nothing is written and the result is undefined. `joined` is the department joined. On
+ * PostgreSQL one statement; on SQLite, where a statement is a call in this process, one after
+ * the other.
  */
 export async function insertNewUser(
   db: Db,
   user: NewUser,
   event: NewEvent,
   join?: AttributeJoin,
-): Promise<DbUserRow | undefined> {
+): Promise<{ row: DbUserRow; joined?: DepartmentRef } | undefined> {
   if (dialectOf(db) === sqlite) {
     const row = await insertUserOnce(db, user);
-    if (row) {
-      await insertEmails(db, user.tenantId, row.pk, user.profile);
-      await insertEvent(db, event);
-      if (join) {
-        await addMemberships(db, join.departmentPk, [row.pk], 'attribute');
-        await appendMembersEvent(db, join.event, [user.id]);
-      }
-    }
-    return row;
+    if (!row) return undefined;
+    await insertEmails(db, user.tenantId, row.pk, user.profile);
+    await insertEvent(db, event);
+    const joined = join && (await findDepartmentRowByName(db, user.tenantId, join.name));
+    if (!joined) return { row };
+    await addMemberships(db, joined.pk, [row.pk], 'attribute');
+    await appendMembersEvent(db, join!.event(joined), [user.id]);
+    return { row, joined };
   }
   const params = {
     ...eventParams(event),
     ...insertParams(user),
     emails: JSON.stringify(emailRows(user.profile)),
   };
-  if (!join) return insertNewUserRow.first(db, params);
-  return insertPlacedUserRow.first(db, {
+  if (!join) {
+    const row = await insertNewUserRow.first(db, params);
+    return row && { row };
+  }
+  // The event's department id and name are the stored ones, which the statement reads.
+  const joinEvent = join.event({ id: '', name: join.name });
+  const found = await insertJoiningUserRow.first(db, {
     ...params,
-    department_pk: join.departmentPk,
-    ...prefixed(membersEventParams(join.event, [user.id]), MEMBERS_EVENT),
+    department_key: identityKey(join.name),
+    ...prefixed(membersEventParams(joinEvent, [user.id]), MEMBERS_EVENT),
   });
+  if (!found) return undefined;
+  const { department_id, department_name, ...row } = found;
+  return { row, joined: department_id ? { id: department_id, name: department_name! } : undefined };
 }
 
 type UpdateParams = SearchColumns & {
