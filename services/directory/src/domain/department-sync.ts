@@ -37,8 +37,19 @@ export async function findOrCreateDepartment(
   name: string,
   at: string,
 ): Promise<DbDepartmentRow> {
-  const existing = await findDepartmentRowByName(trx, ctx.tenantId, name);
-  if (existing) return existing;
+  return (
+    (await findDepartmentRowByName(trx, ctx.tenantId, name)) ??
+    (await createAttributeDepartment(trx, ctx, name, at))
+  );
+}
+
+/** Creates an attribute-only department of that name (the tenant has none), with its event. */
+async function createAttributeDepartment(
+  trx: Knex.Transaction,
+  ctx: CallContext,
+  name: string,
+  at: string,
+): Promise<DbDepartmentRow> {
   const row = await insertDepartment(
     trx,
     ctx.tenantId,
@@ -110,32 +121,33 @@ export async function placeByAttribute(
     );
     await dropIfUnnamed(trx, ctx, current, at);
   }
-  if (target) await joinByAttribute(trx, ctx, user, target, at);
+  if (target) await joinByAttribute(trx, ctx, user, await findOrCreateDepartment(trx, ctx, target, at), at);
 }
 
 /**
- * Places a user created in this transaction (so a member of nothing yet) in the department
- * their attribute names, and returns that department: what placeByAttribute does, without
- * looking for a membership to leave.
+ * Places a user created in this transaction in the department their attribute names when the
+ * tenant has none of that name yet (the user's insert found none, store/users.ts
+ * insertNewUser): creates it and joins it. Returns that department.
  */
-export async function placeNewUser(
+export async function placeInNewDepartment(
   trx: Knex.Transaction,
   ctx: CallContext,
   user: UserRef,
   departmentName: string,
   at: string,
 ): Promise<DbDepartmentRow> {
-  return joinByAttribute(trx, ctx, user, departmentName.trim(), at);
+  const department = await createAttributeDepartment(trx, ctx, departmentName.trim(), at);
+  await joinByAttribute(trx, ctx, user, department, at);
+  return department;
 }
 
 async function joinByAttribute(
   trx: Knex.Transaction,
   ctx: CallContext,
   user: UserRef,
-  name: string,
+  department: DbDepartmentRow,
   at: string,
-): Promise<DbDepartmentRow> {
-  const department = await findOrCreateDepartment(trx, ctx, name, at);
+): Promise<void> {
   await addMemberships(trx, department.pk, [user.pk], 'attribute');
   await recordMembersChange(
     trx,
@@ -144,5 +156,4 @@ async function joinByAttribute(
     { source: 'attribute', added: [user.id], userName: user.userName },
     at,
   );
-  return department;
 }

@@ -17,7 +17,7 @@ import { findDepartmentRow, updateDepartmentRow } from '../store/departments.js'
 import { removeMemberships } from '../store/memberships.js';
 import type { DbUserRow } from '../store/rows.js';
 import { now, type CallContext, type Deps } from './context.js';
-import { placeByAttribute, placeNewUser } from './department-sync.js';
+import { placeByAttribute, placeInNewDepartment } from './department-sync.js';
 import { ConflictError, NotFoundError, VersionMismatchError } from './errors.js';
 import type { EventKind } from './event-kinds.js';
 import { eventOf, membersChangeEvent, record, userSummary } from './event-log.js';
@@ -111,7 +111,8 @@ export async function createUser(
       if (!named) return rowToUser(row, []);
       // A department of that name is made for the first user whose attribute names it.
       const department =
-        joined ?? (await placeNewUser(trx, ctx, { pk: row.pk, id, userName: profile.userName }, named, at));
+        joined ??
+        (await placeInNewDepartment(trx, ctx, { pk: row.pk, id, userName: profile.userName }, named, at));
       return rowToUser(row, [
         { departmentId: department.id, departmentName: department.name, source: 'attribute' },
       ]);
