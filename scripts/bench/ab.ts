@@ -16,7 +16,12 @@
  *   npx tsx scripts/bench/ab.ts --variant dist-b groupMember   (one-member changes, a group of 1,000)
  *   npx tsx scripts/bench/ab.ts --postgres --variant dist-b lookup,get
  *   BENCH_CPU_PROF=1 npx tsx scripts/bench/ab.ts firstPage    (profiles in bench/profiles/)
+ *   npx tsx scripts/bench/ab.ts --rate 3000 get   (both at one pace: their CPU a request compares
+ *     like for like, where at full speed the slower system also pays for its slower pace)
+ *   BENCH_STRACE=1 npx tsx scripts/bench/ab.ts --rate 2000 get    (system calls a request)
+ *   BENCH_FLOOR_PAYLOAD=whole npx tsx scripts/bench/ab.ts get   (floor (b) reads whole users)
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -40,6 +45,7 @@ const { values: args, positionals } = parseArgs({
     users: { type: 'string', default: '5000' },
     warmup: { type: 'string', default: '3' },
     postgres: { type: 'boolean', default: false },
+    rate: { type: 'string' },
   },
 });
 const rows = (positionals[0] ?? '').split(',').filter(Boolean);
@@ -54,6 +60,7 @@ if (args.variant && !fs.existsSync(path.join(args.variant, 'gateway/src/main.js'
 const ROUNDS = Number(args.rounds);
 const SECONDS = Number(args.seconds);
 const CONNECTIONS = Number(args.connections);
+const rate = args.rate ? Number(args.rate) : undefined;
 
 interface Round {
   /** requests (or, for a sync, users) a second */
@@ -65,6 +72,35 @@ interface Round {
   generator: number;
   idle: number;
   errors: number;
+}
+
+/**
+ * BENCH_STRACE=1: the system calls a process makes while a round runs, by name (`strace -c`,
+ * attached for the round; it slows the process, so compare rounds at one `--rate`).
+ */
+async function countSyscalls(proc: Proc): Promise<{ stop(): Promise<Record<string, number>> }> {
+  const out = path.join(dir, `strace-${proc.child.pid}-${Date.now()}.txt`);
+  const strace = spawn('strace', ['-c', '-f', '-o', out, '-p', String(proc.child.pid)], { stdio: 'ignore' });
+  // strace prints nothing once attached: give it a moment.
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  return {
+    async stop() {
+      const exited = new Promise((resolve) => strace.on('exit', resolve));
+      strace.kill('SIGINT');
+      await exited;
+      // Rows: % time, seconds, usecs/call, calls, [errors,] syscall.
+      const rows = fs
+        .readFileSync(out, 'utf8')
+        .split('\n')
+        .filter((line) => /^\s*[\d.]+\s+[\d.]+\s+\d+\s+\d+/.test(line));
+      return Object.fromEntries(
+        rows.map((line) => {
+          const fields = line.trim().split(/\s+/);
+          return [fields.at(-1)!, Number(fields[3])];
+        }),
+      );
+    },
+  };
 }
 
 /** The machine's idle time so far, in µs (all cores; /proc/stat counts hundredths of a second). */
@@ -120,10 +156,16 @@ try {
    * and the machine's idle time, each divided by `count(result)`: where a request's time went.
    */
   const withCpu = async <T>(side: SystemUnderTest, run: () => Promise<T>, count: (r: T) => number) => {
+    const traces = process.env.BENCH_STRACE ? await Promise.all(side.procs.map(countSyscalls)) : [];
     const before = side.procs.map((p) => p.cpuMicros());
     const generator = process.cpuUsage();
     const idle = machineIdle();
     const result = await run();
+    for (const [i, trace] of traces.entries()) {
+      const calls = await trace.stop();
+      const per = Object.entries(calls).map(([name, n]) => `${name} ${(n / count(result)).toFixed(2)}`);
+      console.log(`  ${side.procs[i]!.name}: system calls a request: ${per.join(', ')}`);
+    }
     const per = (micros: number) => Math.round(micros / count(result));
     const cpu = side.procs.map((p, i) => per(p.cpuMicros() - before[i]!));
     const own = process.cpuUsage(generator);
@@ -139,7 +181,7 @@ try {
     if (!next && !cycle) throw new Error(`no request shape ${shape}`);
     const { result, ...cpu } = await withCpu(
       side,
-      () => load({ url: side.base, connections: CONNECTIONS, duration: SECONDS, headers, next, cycle }),
+      () => load({ url: side.base, connections: CONNECTIONS, duration: SECONDS, headers, next, cycle, rate }),
       (r: LoadResult) => r.requests,
     );
     return { rate: result.rps, p99: result.p99, ...cpu, errors: result.errors };

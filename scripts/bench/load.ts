@@ -37,6 +37,8 @@ export interface LoadSpec {
    */
   amount?: number;
   headers?: Record<string, string>;
+  /** Requests a second over all connections (autocannon's overallRate); default: as fast as answered. */
+  rate?: number;
   /** Builds each request; called once per request. */
   next?: RequestBuilder;
   /**
@@ -60,6 +62,7 @@ export async function load(spec: LoadSpec): Promise<LoadResult> {
     connections: spec.connections,
     // autocannon refuses a `duration` key that is present but undefined.
     ...(spec.amount ? { amount: spec.amount } : { duration: spec.duration ?? 5 }),
+    ...(spec.rate && { overallRate: spec.rate }),
     headers: { 'content-type': 'application/scim+json', ...spec.headers },
     requests: builders.map((build) => ({
       setupRequest: (request: autocannon.Request, context: object) => {

@@ -26,11 +26,17 @@ import { findDepartmentRow } from '../../../services/directory/src/store/departm
 import * as users from '../../../services/directory/src/store/users.js';
 import type { DbUserRow } from '../../../services/directory/src/store/rows.js';
 import type { UserProfile } from '../../../services/directory/src/domain/types.js';
-import { queryFromProto } from '../../../services/directory/src/rpc/mappers.js';
+import { queryFromProto, userToProto } from '../../../services/directory/src/rpc/mappers.js';
 import { newResourceId } from '../../../services/directory/src/domain/resource-ids.js';
 
 const db = await openDatabase(process.env.DATABASE_URL!);
 const credential = process.env.BENCH_CREDENTIAL ?? '';
+/**
+ * BENCH_FLOOR_PAYLOAD=whole: reads answer with the whole user as the directory stores it, its
+ * departments included (what the full system's directory sends the gateway), instead of four
+ * fields — to tell the cost of carrying a user apart from the cost of the full path's work.
+ */
+const wholeUsers = process.env.BENCH_FLOOR_PAYLOAD === 'whole';
 const toProto = (row: DbUserRow) =>
   User.fromPartial({
     id: row.id,
@@ -55,12 +61,25 @@ async function dispatch(call: Call): Promise<Result> {
   switch (call.$case) {
     case 'getUser': {
       const { tenantId, id } = call.value;
+      if (wholeUsers) {
+        const { row, memberships } = (await users.findUserRowWithMemberships(db.knex, tenantId, id))!;
+        return { $case: 'getUser', value: userToProto(users.rowToUser(row, memberships)) };
+      }
       return { $case: 'getUser', value: toProto((await users.findUserRow(db.knex, tenantId, id))!) };
     }
     case 'listUsers': {
       const { tenantId, query } = call.value;
       const page = await users.queryUserRows(db.knex, tenantId, queryFromProto(query));
-      const value: ListUsersResponse = { users: page.items.map(toProto), total: page.total, nextCursor: '' };
+      const memberships = wholeUsers
+        ? await users.membershipsOf(
+            db.knex,
+            page.items.map((r) => r.pk),
+          )
+        : undefined;
+      const items = memberships
+        ? page.items.map((row) => userToProto(users.rowToUser(row, memberships.get(row.pk))))
+        : page.items.map(toProto);
+      const value: ListUsersResponse = { users: items, total: page.total, nextCursor: '' };
       return { $case: 'listUsers', value };
     }
     case 'createUser': {
