@@ -1,11 +1,10 @@
 /**
- * A metric's labelled children, made once per combination of label values and kept, so that
- * a path that counts every request does not build and validate a label object each time.
- * (prom-client 15 still hashes the labels inside a child's `inc`/`observe`: measured side by
- * side, keeping children made no difference a request could show; what they buy is one way
- * of counting for the gateway's requests and the directory's calls.) Label values here are
- * few (methods, routes, status codes); the bound is a guard, past which children are made
- * afresh each time rather than kept.
+ * A metric's labelled children (or anything made per combination of label values), made once
+ * per combination and kept, so that a path that counts every request does not build and
+ * validate a label object each time. (prom-client 15 still hashes the labels inside a child's
+ * `inc`/`observe`: call-metrics.ts keeps that off the request's path.) Label values here are
+ * few (methods, routes, status codes, outcomes); the bound is a guard, past which children
+ * are made afresh each time rather than kept.
  */
 export function labelledChildren<T>(
   make: (...values: string[]) => T,

@@ -1,5 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { callMetrics } from '../../shared/call-metrics.js';
 import { labelledChildren } from '../../shared/labelled-children.js';
 
 /** The directory's Prometheus metrics, served by main.ts on METRICS_ADDRESS. */
@@ -8,25 +9,19 @@ collectDefaultMetrics({ register: registry, prefix: 'wizer_directory_' });
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
-const grpcRequests = new Counter({
-  name: 'wizer_directory_grpc_requests_total',
-  help: 'gRPC calls handled, by method and status code.',
+const calls = callMetrics({
+  registry,
+  count: {
+    name: 'wizer_directory_grpc_requests_total',
+    help: 'gRPC calls handled, by method and status code.',
+  },
+  duration: {
+    name: 'wizer_directory_grpc_request_duration_seconds',
+    help: 'gRPC call latency, by method and status code.',
+    buckets: LATENCY_BUCKETS,
+  },
   labelNames: ['method', 'code'],
-  registers: [registry],
 });
-
-const grpcDuration = new Histogram({
-  name: 'wizer_directory_grpc_request_duration_seconds',
-  help: 'gRPC call latency, by method and status code.',
-  labelNames: ['method', 'code'],
-  buckets: LATENCY_BUCKETS,
-  registers: [registry],
-});
-
-const callChildren = labelledChildren((method, code) => ({
-  count: grpcRequests.labels(method, code),
-  time: grpcDuration.labels(method, code),
-}));
 
 /**
  * Starts timing one call of `method` (as the wire names it: `DirectoryService/CreateUser`);
@@ -34,11 +29,7 @@ const callChildren = labelledChildren((method, code) => ({
  */
 export function callTimer(method: string): (code: number) => void {
   const started = performance.now();
-  return (code) => {
-    const child = callChildren(method, status[code] ?? String(code));
-    child.count.inc();
-    child.time.observe((performance.now() - started) / 1000);
-  };
+  return (code) => calls(method, status[code] ?? String(code))((performance.now() - started) / 1000);
 }
 
 const storeTransactions = new Histogram({

@@ -4,6 +4,7 @@ import type { DirectoryChannelServiceServer, ExchangeRequest, ExchangeResponse }
 import type { DirectoryServiceServer } from '#proto/directory.js';
 import type { ChangeFeed } from '../domain/context.js';
 import { callTimer } from '../metrics.js';
+import { wireName } from './instrument.js';
 import {
   type Authenticator,
   bindPrincipal,
@@ -18,6 +19,15 @@ import type { KnownTenants } from './known-tenants.js';
 type Call = NonNullable<ExchangeRequest['call']>;
 type Unary = (call: object, callback: (error: Partial<ServiceError> | null, value?: unknown) => void) => void;
 
+interface Route {
+  service: 'AdminService' | 'DirectoryService';
+  /** The method's name on the wire (`CreateUser`), and with its service (`DirectoryService/CreateUser`). */
+  name: string;
+  method: string;
+  /** The handler that serves the unary call. */
+  handler: Unary;
+}
+
 /**
  * DirectoryChannelService/Exchange: the gateway's multiplexed channel. Each request
  * envelope is authorised for its method like the unary call, then handed to the very
@@ -29,10 +39,22 @@ export function channelHandlers(
   feed: ChangeFeed,
   logger: Logger,
 ): DirectoryChannelServiceServer {
-  const route = (name: Call['$case']): { service: string; handler: Unary } =>
-    name === 'authenticateToken'
-      ? { service: 'AdminService', handler: handlers.admin.authenticateToken as unknown as Unary }
-      : { service: 'DirectoryService', handler: handlers.directory[name] as unknown as Unary };
+  // Where each kind of call goes, worked out once per kind (the oneof's cases are few).
+  const routes = new Map<Call['$case'], Route>();
+  const routeOf = (kind: Call['$case']): Route => {
+    let route = routes.get(kind);
+    if (route === undefined) {
+      const admin = kind === 'authenticateToken';
+      const service = admin ? 'AdminService' : 'DirectoryService';
+      const name = wireName(kind);
+      const handler = (admin
+        ? handlers.admin.authenticateToken
+        : handlers.directory[kind]) as unknown as Unary;
+      route = { service, name, method: `${service}/${name}`, handler };
+      routes.set(kind, route);
+    }
+    return route;
+  };
 
   return {
     exchange(stream: ServerDuplexStream<ExchangeRequest, ExchangeResponse>) {
@@ -81,9 +103,8 @@ export function channelHandlers(
               fail(id, { code: status.UNAVAILABLE, details: 'the directory is shutting down' });
               return finishIfDrained();
             }
-            const { service, handler } = route(call.$case);
-            const method = `${service}/${call.$case.charAt(0).toUpperCase()}${call.$case.slice(1)}`;
-            const denied = mayCall(principal.role, service, method.split('/')[1]!)
+            const { service, name, method, handler } = routeOf(call.$case);
+            const denied = mayCall(principal.role, service, name)
               ? permissionProblem(principal, call.value)
               : `the ${principal.role} role may not call ${method}`;
             const done = callTimer(method);

@@ -3,12 +3,15 @@ import { callTimer } from '../metrics.js';
 
 type Handler = (call: any, callback?: (error: Partial<ServiceError> | null, value?: unknown) => void) => void;
 
+/** A handler's method as the wire names it: `createUser` → `CreateUser`. */
+export const wireName = (handler: string): string => `${handler.charAt(0).toUpperCase()}${handler.slice(1)}`;
+
 /** Wraps every handler of a service so each call is counted and timed by method and status. */
 export function instrument<T extends UntypedServiceImplementation>(serviceName: string, handlers: T): T {
   const wrapped: Record<string, Handler> = {};
   for (const [name, handler] of Object.entries(handlers) as [string, Handler][]) {
     // The method as the wire names it: DirectoryService/CreateUser.
-    const method = `${serviceName}/${name.charAt(0).toUpperCase()}${name.slice(1)}`;
+    const method = `${serviceName}/${wireName(name)}`;
     wrapped[name] = (call, callback) => {
       const done = callTimer(method);
       if (!callback) {
