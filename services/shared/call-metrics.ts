@@ -23,9 +23,8 @@ const KEPT_LIMIT = 10_000;
  * by prom-client (its names, buckets, sums and exposition) but recorded off the call's path.
  *
  * prom-client 15 builds a label object, validates it and hashes it into a string on every
- * `inc` and `observe`, a labelled child's too. On the path of every request that is a few
- * µs, paid again through the pace it sets (bench/analysis.md: side by side, the gateway and
- * the directory recording this way served lookups and GETs 9–12 % faster). Here a call writes
+ * `inc` and `observe`, a labelled child's too: on the path of every request, a few µs of the
+ * gateway's and the directory's CPU (bench/analysis.md, 2026-12-01 14:26). Here a call writes
  * its duration into a buffer kept per combination of label values; the buffer goes to
  * prom-client in one pass when it is full and before every scrape (the metrics' `collect`),
  * so a scrape sees every call recorded before it and the figures are prom-client's own.
