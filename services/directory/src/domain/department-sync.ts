@@ -12,9 +12,10 @@ import {
   removeMemberships,
 } from '../store/memberships.js';
 import type { DbDepartmentRow } from '../store/rows.js';
+import type { AttributeJoin } from '../store/users.js';
 import type { CallContext } from './context.js';
 import { sameIdentity } from './identity.js';
-import { record, recordMembersChange } from './event-log.js';
+import { membersChangeEvent, record, recordMembersChange, type MembersChange } from './event-log.js';
 import { newResourceId } from './resource-ids.js';
 
 /**
@@ -149,11 +150,29 @@ async function joinByAttribute(
   at: string,
 ): Promise<void> {
   await addMemberships(trx, department.pk, [user.pk], 'attribute');
-  await recordMembersChange(
-    trx,
-    ctx,
-    department,
-    { source: 'attribute', added: [user.id], userName: user.userName },
-    at,
-  );
+  await recordMembersChange(trx, ctx, department, joined(user), at);
+}
+
+/** The change of a user joining a department by their attribute. */
+const joined = (user: { id: string; userName: string }): MembersChange => ({
+  source: 'attribute',
+  added: [user.id],
+  userName: user.userName,
+});
+
+/**
+ * The attribute membership a new user's department attribute asks for, for the store to write
+ * with the user's row when the tenant has that department (store/users.ts insertNewUser): its
+ * name, and the event of joining it, given the department as stored.
+ */
+export function attributeJoin(
+  ctx: CallContext,
+  user: { id: string; userName: string },
+  departmentName: string,
+  at: string,
+): AttributeJoin {
+  return {
+    name: departmentName.trim(),
+    event: (department) => membersChangeEvent(ctx, department, joined(user), at),
+  };
 }

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { MembersEventWrite } from '../store/departments.js';
 import { appendMembersEvent } from '../store/event-members.js';
 import { appendEvent, type NewEvent } from '../store/events.js';
 import type { CallContext } from './context.js';
@@ -81,11 +82,26 @@ export async function recordMembersChange(
   at: string,
   reason = '',
 ): Promise<void> {
-  const event = membersChangeEvent(ctx, department, change, at, reason);
-  await appendMembersEvent(trx, event, memberIdsOf(change));
+  const { event, memberIds } = membersChangeWrite(ctx, department, change, at, reason);
+  await appendMembersEvent(trx, event, memberIds);
 }
 
-/** The event of a membership change, for a store function that writes it with the change. */
+/**
+ * The event of a membership change and the member ids it is indexed by: what
+ * recordMembersChange appends, for a store function that writes it with the change itself.
+ */
+export function membersChangeWrite(
+  ctx: CallContext,
+  department: { id: string; name: string },
+  change: MembersChange,
+  at: string,
+  reason = '',
+): MembersEventWrite {
+  const memberIds = [...(change.added ?? []), ...(change.removed ?? []), ...(change.skipped ?? [])];
+  return { event: membersChangeEvent(ctx, department, change, at, reason), memberIds };
+}
+
+/** The event of a membership change. */
 export function membersChangeEvent(
   ctx: CallContext,
   department: { id: string; name: string },
@@ -116,10 +132,3 @@ export function membersChangeEvent(
     at,
   );
 }
-
-/** Every member id a change names. */
-export const memberIdsOf = (change: MembersChange) => [
-  ...(change.added ?? []),
-  ...(change.removed ?? []),
-  ...(change.skipped ?? []),
-];

@@ -6,7 +6,7 @@ import type { DbDepartmentRow } from '../store/rows.js';
 import { userIdsByPks, userPksByIds } from '../store/users.js';
 import type { CallContext } from './context.js';
 import { InvalidArgumentError } from './errors.js';
-import { memberIdsOf, membersChangeEvent } from './event-log.js';
+import { membersChangeWrite } from './event-log.js';
 import { MAX_KEY_LENGTH } from './validation.js';
 
 /** The most user ids one membership change may name. */
@@ -80,7 +80,7 @@ export async function applyDelta(
     for (const [pk, id] of await userIdsByPks(trx, unnamed)) idOf.set(pk, id);
     const ids = (list: number[]) => list.map((pk) => idOf.get(pk)!);
     const change = { source: 'pushed' as const, added: ids(added), removed: ids(removed), skipped };
-    members = { event: membersChangeEvent(ctx, department, change, at), memberIds: memberIdsOf(change) };
+    members = membersChangeWrite(ctx, department, change, at);
   }
   // The new version and the event of the change (one statement on PostgreSQL).
   let row = department;

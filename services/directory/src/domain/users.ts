@@ -17,10 +17,10 @@ import { findDepartmentRow, updateDepartmentRow } from '../store/departments.js'
 import { removeMemberships } from '../store/memberships.js';
 import type { DbUserRow } from '../store/rows.js';
 import { now, type CallContext, type Deps } from './context.js';
-import { placeByAttribute, placeInNewDepartment } from './department-sync.js';
+import { attributeJoin, placeByAttribute, placeInNewDepartment } from './department-sync.js';
 import { ConflictError, NotFoundError, VersionMismatchError } from './errors.js';
 import type { EventKind } from './event-kinds.js';
-import { eventOf, membersChangeEvent, record, userSummary } from './event-log.js';
+import { eventOf, membersChangeWrite, record, userSummary } from './event-log.js';
 import { applyMask, profileOf } from './field-mask.js';
 import { sameIdentity } from './identity.js';
 import { sameJson } from './same-json.js';
@@ -83,18 +83,7 @@ export async function createUser(
       // A new user has no memberships yet: only a department attribute can give one. When the
       // tenant has that department, the membership is written with the row.
       const named = profile.enterprise?.department;
-      const join = named
-        ? {
-            name: named.trim(),
-            event: (department: { id: string; name: string }) =>
-              membersChangeEvent(
-                ctx,
-                department,
-                { source: 'attribute', added: [id], userName: profile.userName },
-                at,
-              ),
-          }
-        : undefined;
+      const join = named ? attributeJoin(ctx, { id, userName: profile.userName }, named, at) : undefined;
       // The row, its emails, the event of its creation and the membership (one statement on PostgreSQL).
       const inserted = await insertNewUser(
         trx,
@@ -242,16 +231,13 @@ export async function deleteUser(
       if (!department) continue;
       await removeMemberships(trx, department.pk, [row.pk], 'pushed');
       // The new version and the event of the change (one statement on PostgreSQL).
-      await updateDepartmentRow(trx, department, {}, at, {
-        event: membersChangeEvent(
-          ctx,
-          department,
-          { source: 'pushed', removed: [id] },
-          at,
-          'the user was deleted',
-        ),
-        memberIds: [id],
-      });
+      await updateDepartmentRow(
+        trx,
+        department,
+        {},
+        at,
+        membersChangeWrite(ctx, department, { source: 'pushed', removed: [id] }, at, 'the user was deleted'),
+      );
     }
     await deleteUserRow(trx, row.pk);
     await record(
