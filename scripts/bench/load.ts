@@ -165,22 +165,33 @@ export interface Alternated {
 }
 
 /**
- * One row on two systems that run side by side: `run(side, seconds)` drives one of them. A
- * 1 s warm-up on each, then `rounds` rounds of `seconds` alternating a, b, a, b, …, so that a
- * shared machine's changing pace falls on both alike; each side's figure is its median round.
+ * One row on systems that run side by side: `run(side, seconds)` drives one of them. A 1 s
+ * warm-up on each, then `rounds` rounds of `seconds` taking the sides in turn (a, b, c, a, b,
+ * c, …), so that a shared machine's changing pace falls on all alike; each side's figure is
+ * its median round.
  */
+export async function alternateAmong<Side extends string>(
+  sides: readonly Side[],
+  run: (side: Side, seconds: number) => Promise<LoadResult>,
+  rounds: number,
+  seconds: number,
+): Promise<Record<Side, { median: LoadResult; rounds: LoadResult[] }>> {
+  for (const side of sides) await run(side, 1);
+  const all = new Map<Side, LoadResult[]>(sides.map((side) => [side, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const side of sides) all.get(side)!.push(await run(side, seconds));
+  }
+  return Object.fromEntries(
+    sides.map((side) => [side, { median: medianOf(all.get(side)!), rounds: all.get(side)! }]),
+  ) as Record<Side, { median: LoadResult; rounds: LoadResult[] }>;
+}
+
+/** One row on two systems, alternating a, b, a, b, … (see alternateAmong). */
 export async function alternate(
   run: (side: 'a' | 'b', seconds: number) => Promise<LoadResult>,
   rounds: number,
   seconds: number,
 ): Promise<Alternated> {
-  await run('a', 1);
-  await run('b', 1);
-  const aRounds: LoadResult[] = [];
-  const bRounds: LoadResult[] = [];
-  for (let round = 0; round < rounds; round++) {
-    aRounds.push(await run('a', seconds));
-    bRounds.push(await run('b', seconds));
-  }
-  return { a: medianOf(aRounds), b: medianOf(bRounds), aRounds, bRounds };
+  const { a, b } = await alternateAmong(['a', 'b'] as const, run, rounds, seconds);
+  return { a: a.median, b: b.median, aRounds: a.rounds, bRounds: b.rounds };
 }

@@ -19,7 +19,7 @@ import { readCredentialsFile } from '../../services/directory/credentials-file.j
 import { encodeCursor } from '../../services/directory/src/store/query-sql.js';
 import { compare, SCIM, startScimmy, type CompareRow, type CompareTarget } from './compare.js';
 import { storeFloors } from './floor-store.js';
-import { alternate, load, timeSequential, type LoadResult } from './load.js';
+import { alternate, alternateAmong, load, timeSequential, type LoadResult } from './load.js';
 import { autovacuumStandIn, benchDatabase, gatherStatistics, POSTGRES_SERVER } from './postgres.js';
 import { churn, lookupPath, patchMembers, pick, requestShapes, syncCycle } from './scenarios.js';
 import { bulkGroup, bulkUsers, createTenantWithToken } from './seed.js';
@@ -44,6 +44,11 @@ const CONNECTIONS = 10;
 /** Seconds per round, and rounds per row, of the full system and floor (b) side by side. */
 const DURATION = quick ? 1 : 2;
 const FLOOR_ROUNDS = quick ? 1 : 3;
+/**
+ * The rows floor (b) also runs answering with whole users: its reads otherwise answer with
+ * four fields a user, where a SCIM response carries every attribute `returned: default`.
+ */
+const READ_ROWS = ['lookup', 'get', 'firstPage', 'deepPage'];
 /** The comparison with SCIMMY: users, the group's size, rounds per system and seconds per round. */
 const COMPARE_USERS = quick ? 1_000 : 5_000;
 const COMPARE_GROUP = 200;
@@ -77,6 +82,8 @@ interface Row {
   target: string;
   full?: LoadResult;
   minimal?: LoadResult;
+  /** Floor (b) answering reads with whole users, in the same rounds as `full` and `minimal`. */
+  whole?: LoadResult;
   store?: LoadResult;
   note?: string;
 }
@@ -134,9 +141,13 @@ async function run(): Promise<void> {
   const benchCredential = randomBytes(16).toString('hex');
   const baseEnv = benchEnv(url, credentialsFile, STREAMS);
   const prof = profileArgs();
-  const startSystem = (kind: 'full' | 'minimal'): Promise<SystemUnderTest> =>
+  const startSystem = (
+    kind: 'full' | 'minimal',
+    floorPayload?: 'fields' | 'whole',
+  ): Promise<SystemUnderTest> =>
     startUnderTest({
       kind,
+      floorPayload,
       databaseUrl: url,
       credentialsFile,
       tenant: lookup,
@@ -156,28 +167,42 @@ async function run(): Promise<void> {
 
   /**
    * Rows 1–6 on the full system and on floor (b), which run side by side on the one database:
-   * each row in alternating rounds (`alternate`), after a warm-up of mixed requests on each.
+   * each row in alternating rounds (`alternateAmong`), after a warm-up of mixed requests on
+   * each. The reads take a third side in the same rounds: floor (b) answering with whole users.
    */
   async function measure(
     fullBase: string,
     minimalBase: string,
-  ): Promise<{ full: Record<string, LoadResult>; minimal: Record<string, LoadResult> }> {
+    wholeBase: string,
+  ): Promise<{
+    full: Record<string, LoadResult>;
+    minimal: Record<string, LoadResult>;
+    whole: Record<string, LoadResult>;
+  }> {
+    const floorSide = (base: string) => ({ base, headers: {}, shapes: requestShapes('', lookup) });
     const sides = {
-      a: {
+      full: {
         base: fullBase,
         headers: { authorization: `Bearer ${lookup.token}` },
         shapes: requestShapes(SCIM, lookup),
       },
-      b: { base: minimalBase, headers: {}, shapes: requestShapes('', lookup) },
+      minimal: floorSide(minimalBase),
+      whole: floorSide(wholeBase),
     };
     for (const { base, headers, shapes: all } of Object.values(sides)) {
       const mix = [all.lookup!, all.get!, all.create!, all.put!, all.deactivate!, all.firstPage!];
       await load({ url: base, connections: CONNECTIONS, duration: SYSTEM_WARMUP, headers, cycle: mix });
     }
-    const out = { full: {} as Record<string, LoadResult>, minimal: {} as Record<string, LoadResult> };
-    for (const name of Object.keys(sides.a.shapes)) {
+    const out = {
+      full: {} as Record<string, LoadResult>,
+      minimal: {} as Record<string, LoadResult>,
+      whole: {} as Record<string, LoadResult>,
+    };
+    for (const name of Object.keys(sides.full.shapes)) {
       await upkeep?.run();
-      const both = await alternate(
+      const read = READ_ROWS.includes(name);
+      const measured = await alternateAmong(
+        read ? (['full', 'minimal', 'whole'] as const) : (['full', 'minimal'] as const),
         (side, seconds) => {
           const { base, headers, shapes: all } = sides[side];
           return load({ url: base, connections: CONNECTIONS, duration: seconds, headers, next: all[name]! });
@@ -185,10 +210,15 @@ async function run(): Promise<void> {
         FLOOR_ROUNDS,
         DURATION,
       );
-      out.full[name] = both.a;
-      out.minimal[name] = both.b;
       const line = (r: LoadResult) => `${r.rps.toFixed(0)} req/s, p99 ${r.p99} ms, errors ${r.errors}`;
-      log(`  ${name}: full ${line(both.a)}; floor (b) ${line(both.b)}`);
+      const [full, minimal] = [measured.full.median, measured.minimal.median];
+      const whole = read ? measured.whole.median : undefined;
+      out.full[name] = full;
+      out.minimal[name] = minimal;
+      if (whole) out.whole[name] = whole;
+      log(
+        `  ${name}: full ${line(full)}; floor (b) ${line(minimal)}${whole ? `; floor (b), whole users ${line(whole)}` : ''}`,
+      );
     }
     return out;
   }
@@ -205,8 +235,10 @@ async function run(): Promise<void> {
 
   log('full system (directory + gateway) and floor (b) (minimal Koa → multiplexed channel → store)');
   const full = await startSystem('full');
-  const minimal = await startSystem('minimal');
-  const floors = await measure(full.base, minimal.base);
+  const minimal = await startSystem('minimal', 'fields');
+  const wholeFloor = await startSystem('minimal', 'whole');
+  const floors = await measure(full.base, minimal.base, wholeFloor.base);
+  await stopAll(wholeFloor.procs);
 
   // 0. Ours against SCIMMY, alternating rounds.
   log(`SCIMMY: seeding ${COMPARE_USERS} users and a group of ${COMPARE_GROUP} through its SCIM API`);
@@ -461,6 +493,7 @@ async function run(): Promise<void> {
     const r = row(name, target);
     r.full = floors.full[key];
     r.minimal = floors.minimal[key];
+    r.whole = floors.whole[key];
     r.store = storeResults[key];
   }
   const hundred = row('7a. PATCH adding 100 members (sequential)', '≤ 50 ms');
@@ -560,14 +593,14 @@ function report(extra: {
     '',
     `### This system and its floors`,
     '',
-    `${CONNECTIONS} connections. The full system and floor (b) run side by side on the one database: per row a 1 s warm-up on each, then ${FLOOR_ROUNDS} round${FLOOR_ROUNDS === 1 ? '' : 's'} of ${DURATION} s alternating full, floor (b), full, …; each figure is the median of its system's rounds (and, before the first row, ${SYSTEM_WARMUP} s of mixed requests on each). The other rows of the full system: one ${DURATION} s run. Floor (b) is a minimal Koa gateway → the same multiplexed channel (\`connectDirectory(…, { multiplex })\`, ${STREAMS} streams, a service credential) → a minimal directory dispatching onto the store; floor (a) is the store operation in-process, one at a time. "errors" counts non-2xx answers, connection errors and timeouts.`,
+    `${CONNECTIONS} connections. The full system and floor (b) run side by side on the one database: per row a 1 s warm-up on each, then ${FLOOR_ROUNDS} round${FLOOR_ROUNDS === 1 ? '' : 's'} of ${DURATION} s alternating full, floor (b), full, …; each figure is the median of its system's rounds (and, before the first row, ${SYSTEM_WARMUP} s of mixed requests on each). The other rows of the full system: one ${DURATION} s run. Floor (b) is a minimal Koa gateway → the same multiplexed channel (\`connectDirectory(…, { multiplex })\`, ${STREAMS} streams, a service credential) → a minimal directory dispatching onto the store; its reads answer with four fields a user (id, userName, active, version). Floor (b), whole users: the same floor whose directory answers reads with each user as the full directory does (the stored profile and its departments, \`BENCH_FLOOR_PAYLOAD=whole\`), its gateway still sending that message as it is (no SCIM mapping, no auth, log or metrics), in the same alternating rounds as the other two (rows 1, 3, 6a, 6b): the cost of carrying the users a SCIM response must return (RFC 7643 §7, \`returned: default\`) is then on both sides. Floor (a) is the store operation in-process, one at a time. "errors" counts non-2xx answers, connection errors and timeouts.`,
     '',
-    '| request | full system | floor (b) Koa → channel → store | floor (a) store in-process | full / (b) | target |',
-    '| --- | --- | --- | --- | --- | --- |',
-    ...rows.map(
-      (r) =>
-        `| ${r.name} | ${r.note ?? fmt(r.full)} | ${fmt(r.minimal)} | ${fmt(r.store, 'ops/s')} | ${r.full && r.minimal ? (r.full.rps / r.minimal.rps).toFixed(2) : ''} | ${r.target} |`,
-    ),
+    '| request | full system | floor (b) Koa → channel → store | floor (a) store in-process | full / (b) | floor (b), whole users | full / (b), whole users | target |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...rows.map((r) => {
+      const ratio = (floor?: LoadResult) => (r.full && floor ? (r.full.rps / floor.rps).toFixed(2) : '');
+      return `| ${r.name} | ${r.note ?? fmt(r.full)} | ${fmt(r.minimal)} | ${fmt(r.store, 'ops/s')} | ${ratio(r.minimal)} | ${fmt(r.whole)} | ${ratio(r.whole)} | ${r.target} |`;
+    }),
     '',
     `Peak RSS: ${Object.entries(extra.rss)
       .map(([name, mb]) => `${name} ${mb.toFixed(0)} MB`)

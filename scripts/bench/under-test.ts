@@ -23,6 +23,12 @@ export interface SystemOptions {
   benchCredential: string;
   /** Streams of the gateway's multiplexed channel to the directory. */
   streams: string;
+  /**
+   * Floor (b)'s answers to reads: four fields a user ('fields'), or each user whole as the
+   * directory stores it ('whole'; scripts/bench/floor/minimal-directory.ts). Unset: as the
+   * environment's BENCH_FLOOR_PAYLOAD says.
+   */
+  floorPayload?: 'fields' | 'whole';
   /** node options of the system's two processes besides NODE_ARGS (a CPU profile, say). */
   nodeArgs?: string[];
   /** Where a process's standard output goes. */
@@ -68,6 +74,7 @@ export async function startSystem(options: SystemOptions): Promise<SystemUnderTe
     PORT: String(httpPort),
     BENCH_TENANT: options.tenant.tenantId,
     BENCH_CREDENTIAL: options.benchCredential,
+    ...(options.floorPayload && { BENCH_FLOOR_PAYLOAD: options.floorPayload }),
   };
   const build = options.build ?? 'dist';
   const start = (name: string, entry: string, nodeArgs: string[] = []) => {
