@@ -15,7 +15,7 @@ import type { DbDepartmentRow } from '../store/rows.js';
 import type { AttributeJoin } from '../store/users.js';
 import type { CallContext } from './context.js';
 import { sameIdentity } from './identity.js';
-import { membersChangeEvent, record, recordMembersChange, type MembersChange } from './event-log.js';
+import { membersChangeWrite, record, recordMembersChange, type MembersChange } from './event-log.js';
 import { newResourceId } from './resource-ids.js';
 
 /**
@@ -173,6 +173,6 @@ export function attributeJoin(
 ): AttributeJoin {
   return {
     name: departmentName.trim(),
-    event: (department) => membersChangeEvent(ctx, department, joined(user), at),
+    event: (department) => membersChangeWrite(ctx, department, joined(user), at).event,
   };
 }

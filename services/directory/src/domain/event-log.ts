@@ -97,20 +97,8 @@ export function membersChangeWrite(
   at: string,
   reason = '',
 ): MembersEventWrite {
-  const memberIds = [...(change.added ?? []), ...(change.removed ?? []), ...(change.skipped ?? [])];
-  return { event: membersChangeEvent(ctx, department, change, at, reason), memberIds };
-}
-
-/** The event of a membership change. */
-export function membersChangeEvent(
-  ctx: CallContext,
-  department: { id: string; name: string },
-  change: MembersChange,
-  at: string,
-  reason = '',
-): NewEvent {
   const skipped = change.skipped ?? [];
-  return eventOf(
+  const event = eventOf(
     ctx,
     {
       kind: 'department.members_changed',
@@ -131,4 +119,5 @@ export function membersChangeEvent(
     },
     at,
   );
+  return { event, memberIds: [...(change.added ?? []), ...(change.removed ?? []), ...skipped] };
 }
